@@ -1,0 +1,97 @@
+"""The public entry points: bytes in, documented response shapes out."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+
+from pipeline.contract import (
+    CompareData,
+    CompareResponse,
+    DetectResponse,
+    Extras,
+    Face,
+    Location,
+    Quality,
+    Verdict,
+)
+from pipeline.imaging import decode
+from pipeline.settings import Settings
+from pipeline.vision.embedding import distance
+from pipeline.vision.engine import FaceAnalysis, FaceEngine
+from pipeline.vision.similarity import score_mapping
+
+
+def new_task_id() -> str:
+    """A fresh task id (the results store will hand these out once it exists)."""
+    return uuid.uuid4().hex
+
+
+def detect(
+    image: bytes,
+    *,
+    data_id: str | None = None,
+    task_id: str | None = None,
+    settings: Settings | None = None,
+) -> DetectResponse:
+    """Detect faces and their quality in image bytes, in the `/green/face/detect` shape.
+
+    Raises a `pipeline.errors.ImageError` subclass when the bytes break a documented limit;
+    `DetectResponse.from_error` renders it in the same shape.
+    """
+    settings = settings or Settings()
+    decoded = decode(image, settings.limits)
+    faces = FaceEngine(settings.engine).analyse(decoded)
+    return DetectResponse(
+        data_id=data_id,
+        task_id=task_id or new_task_id(),
+        extras=Extras(width=decoded.width, height=decoded.height),
+        faces=[_to_face(face) for face in faces],
+    )
+
+
+def _angle(value: float) -> float | None:
+    return None if math.isnan(value) else round(value, 2)
+
+
+def _to_face(face: FaceAnalysis) -> Face:
+    box = face.box
+    return Face(
+        location=Location(x=round(box.x, 1), y=round(box.y, 1), w=round(box.w, 1), h=round(box.h, 1)),
+        quality=Quality(
+            blur=face.blur,
+            pitch=_angle(face.pose.pitch),
+            yaw=_angle(face.pose.yaw),
+            roll=_angle(face.pose.roll),
+        ),
+        qualified=face.qualified,
+        reasons=face.reasons,
+        glasses=Verdict(value=face.glasses.value, rate=face.glasses.rate),
+    )
+
+
+def compare(
+    source: bytes,
+    target: bytes,
+    *,
+    request_id: str | None = None,
+    settings: Settings | None = None,
+) -> CompareResponse:
+    """Compare the largest face of each image, in the Cloudauth `CompareFaces` shape.
+
+    Raises `NoFaceError` when either image has no face, or an `ImageError` for bad bytes.
+    """
+    settings = settings or Settings()
+    engine = FaceEngine(settings.engine)
+    source_embedding = engine.largest_face_embedding(decode(source, settings.limits), "source")
+    target_embedding = engine.largest_face_embedding(decode(target, settings.limits), "target")
+    mapping = score_mapping()
+    score = mapping.score(distance(source_embedding, target_embedding))
+    thresholds = {far: f"{value:.2f}" for far, value in mapping.thresholds.items()}
+    return CompareResponse(
+        request_id=request_id or new_task_id(),
+        data=CompareData(
+            similarity_score=round(score, 2), confidence_thresholds=json.dumps(thresholds)
+        ),
+    )

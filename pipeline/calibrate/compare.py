@@ -1,0 +1,112 @@
+"""Derive the compare score mapping and FAR thresholds: `python -m pipeline.calibrate.compare`.
+
+Data: every photo of `identities/` (48 people; tight crops, padded by 35% before detection,
+the crop itself used as the face box when HOG finds nothing) and the single-person photos of
+`faces/` (6 more people). Every pair of photos is scored: same person = genuine, different =
+impostor. A logistic regression of same/different on distance (classes weighted equally) gives
+the score curve; each FAR threshold is the distance that at most that fraction of impostor
+pairs fall under. Writes `vision/data/compare.json` with the pair counts and the false-reject
+rate measured at each threshold. Needs scikit-learn (a dev dependency).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import dlib
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from pipeline.calibrate.fixtures import fixtures_dir, image_files, load, pad_crop
+from pipeline.settings import EngineSettings
+from pipeline.vision.detection import detect_faces
+from pipeline.vision.embedding import Embedding, face_embedding
+from pipeline.vision.models import load_models
+from pipeline.vision.similarity import ScoreMapping
+
+OUTPUT = Path(__file__).resolve().parents[1] / "vision" / "data" / "compare.json"
+FALSE_ACCEPT_RATES = ("0.0001", "0.001", "0.01")
+PAD = 0.35
+
+
+def identity_embeddings(settings: EngineSettings) -> tuple[list[str], list[Embedding], int]:
+    """Embeddings of all identity crops and `faces/` photos, with how many used the crop box."""
+    root = fixtures_dir()
+    names: list[str] = []
+    vectors: list[Embedding] = []
+    crop_boxes = 0
+    for person in sorted(p for p in (root / "identities").iterdir() if p.is_dir()):
+        for path in image_files(person):
+            crop = load(path)
+            pixels = pad_crop(crop, PAD)
+            faces = detect_faces(pixels, settings)
+            if faces:
+                rect = faces[0].to_dlib()
+            else:
+                crop_boxes += 1
+                top, left = round(crop.shape[0] * PAD), round(crop.shape[1] * PAD)
+                rect = dlib.rectangle(left, top, left + crop.shape[1], top + crop.shape[0])
+            shape = load_models().shape_predictor(pixels, rect)
+            names.append(person.name)
+            vectors.append(face_embedding(pixels, shape))
+    labels = json.loads((root / "faces" / "labels.json").read_text())["images"]
+    for file_name, label in sorted(labels.items()):
+        if label.get("identity") is None:
+            continue
+        pixels = load(root / "faces" / file_name)
+        faces = detect_faces(pixels, settings)
+        if faces:
+            shape = load_models().shape_predictor(pixels, faces[0].to_dlib())
+            names.append("faces/" + label["identity"])
+            vectors.append(face_embedding(pixels, shape))
+    return names, vectors, crop_boxes
+
+
+def main() -> None:
+    names, vectors, crop_boxes = identity_embeddings(EngineSettings())
+    matrix = np.array(vectors)
+    people = np.array(names)
+    upper = np.triu_indices(len(names), k=1)
+    distances = np.linalg.norm(matrix[upper[0]] - matrix[upper[1]], axis=1)
+    same = people[upper[0]] == people[upper[1]]
+    genuine, impostor = np.sort(distances[same]), np.sort(distances[~same])
+
+    fit = LogisticRegression(class_weight="balanced", C=1e6, max_iter=1000)
+    fit.fit(distances.reshape(-1, 1), same.astype(int))
+    slope = float(fit.coef_[0][0])  # negative: larger distance, less likely the same person
+    midpoint = -float(fit.intercept_[0]) / slope
+    mapping = ScoreMapping(midpoint=midpoint, slope=-slope, thresholds={})
+
+    thresholds = {}
+    for far in FALSE_ACCEPT_RATES:
+        allowed = math.floor(float(far) * len(impostor))
+        cut = float(impostor[allowed])  # accept when distance < cut: `allowed` impostors pass
+        thresholds[far] = {
+            "score": round(mapping.score(cut), 2),
+            "distance": round(cut, 4),
+            "impostor_pairs_accepted": int((impostor < cut).sum()),
+            "false_reject_rate": round(float((genuine >= cut).mean()), 4),
+        }
+    result = {
+        "about": "Compare score mapping; written by python -m pipeline.calibrate.compare",
+        "midpoint": round(midpoint, 5),
+        "slope": round(-slope, 5),
+        "thresholds": thresholds,
+        "data": {
+            "photos": len(names),
+            "people": len(set(names)),
+            "identity_crops_without_detection": crop_boxes,
+            "genuine_pairs": len(genuine),
+            "impostor_pairs": len(impostor),
+            "genuine_distance_median": round(float(np.median(genuine)), 4),
+            "impostor_distance_median": round(float(np.median(impostor)), 4),
+        },
+    }
+    OUTPUT.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""Where the labelled photos of `../shared/fixtures` are, and how to load their faces."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pipeline.imaging import RGBImage, decode
+from pipeline.settings import EngineSettings
+from pipeline.vision.detection import FaceBox, detect_faces
+from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"}
+
+
+def fixtures_dir() -> Path:
+    """`FACEPIPE_FIXTURES`, else `../shared/fixtures` beside the repository."""
+    configured = os.environ.get("FACEPIPE_FIXTURES")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+
+
+def image_files(folder: Path) -> list[Path]:
+    """The images in a folder, sorted by name."""
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def load(path: Path) -> RGBImage:
+    """Decode a fixture photo."""
+    return decode(path.read_bytes()).pixels
+
+
+def pad_crop(pixels: RGBImage, border: float = 0.35) -> RGBImage:
+    """Tight face crops need a border before a detector will find the face in them."""
+    height, width = pixels.shape[:2]
+    dy, dx = round(height * border), round(width * border)
+    padded = cv2.copyMakeBorder(pixels, dy, dy, dx, dx, cv2.BORDER_REPLICATE)
+    return np.asarray(padded, dtype=np.uint8)
+
+
+def largest_face(pixels: RGBImage, settings: EngineSettings) -> tuple[FaceBox, Landmarks] | None:
+    """The largest detected face and its landmarks, or None."""
+    faces = detect_faces(pixels, settings)
+    if not faces:
+        return None
+    return faces[0], shape_to_array(find_shape(pixels, faces[0]))
+
+
+def faces_in(folder: Path, settings: EngineSettings) -> Iterator[tuple[Path, RGBImage, Landmarks]]:
+    """Each photo of a folder whose largest face is found, with its landmarks."""
+    for path in image_files(folder):
+        pixels = load(path)
+        found = largest_face(pixels, settings)
+        if found is not None:
+            yield path, pixels, found[1]

@@ -1,0 +1,144 @@
+"""The one exception tree of facepipe.
+
+Every error knows the code it is reported with, so a worker, the CLI and the HTTP service
+all answer a given failure the same way::
+
+    FacepipeError
+    ├── PermanentError                 stored as a failed result, never retried
+    │   ├── InvalidRequestError            400  bad parameter or unsupported URI
+    │   ├── ImageError                     a documented image limit
+    │   │   ├── EmptyImageError                460  zero bytes
+    │   │   ├── ImageTooLargeError             413  file > 20 MB
+    │   │   ├── UnsupportedImageFormatError    415  not PNG/JPEG/BMP/GIF/WEBP
+    │   │   ├── ImageDecodeError               422  allowed format, corrupt or truncated
+    │   │   ├── ImageDimensionsError           461  width or height > 30,000 px
+    │   │   ├── ImagePixelsError               462  width x height > 250,000,000
+    │   │   └── GifPixelsError                 463  GIF width x height > 4,194,304
+    │   ├── SourceNotFoundError            404  object or file does not exist
+    │   ├── SourceAccessDeniedError        403  credentials refused
+    │   └── NoFaceError                    470  compare needs a face in each image
+    └── TransientError                 retried with backoff
+        ├── DownloadTimeoutError           408  download took longer than 3 s
+        └── SourceUnavailableError         503  upstream 5xx, connection reset
+    InternalError                      500  a bug; reported, never hidden
+
+The documented `/green/face/detect` response says its `code` follows HTTP status codes but
+does not list the codes for each limit, so facepipe keeps HTTP's meaning where HTTP has one
+(400, 403, 404, 408, 413, 415, 422, 500, 503) and uses 46x/470 for the image limits and "no
+face", so that every documented limit has a code of its own. `ctyun_code` is the matching code
+of the ctyun dialect (4101-4105, 5000).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class FacepipeError(Exception):
+    """Base of every error facepipe raises on purpose."""
+
+    code: ClassVar[int] = 500
+    name: ClassVar[str] = "InternalError"
+    ctyun_code: ClassVar[str] = "5000"
+    retryable: ClassVar[bool] = False
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict[str, Any]:
+        """The error as the JSON fields every facepipe response carries."""
+        return {"code": self.code, "error": self.name, "msg": self.message}
+
+
+class InternalError(FacepipeError):
+    """An unexpected failure inside facepipe (a bug)."""
+
+
+class PermanentError(FacepipeError):
+    """Retrying cannot help: the result is stored as failed with this code."""
+
+
+class TransientError(FacepipeError):
+    """The same request may succeed later: workers retry with backoff."""
+
+    retryable: ClassVar[bool] = True
+
+
+class InvalidRequestError(PermanentError):
+    code = 400
+    name = "InvalidRequest"
+    ctyun_code = "4101"
+
+
+class ImageError(PermanentError):
+    """The bytes break one of the documented image requirements."""
+
+    code = 422
+    name = "ImageError"
+    ctyun_code = "4104"
+
+
+class EmptyImageError(ImageError):
+    code = 460
+    name = "EmptyImage"
+    ctyun_code = "4101"
+
+
+class ImageTooLargeError(ImageError):
+    code = 413
+    name = "ImageTooLarge"
+    ctyun_code = "4103"
+
+
+class UnsupportedImageFormatError(ImageError):
+    code = 415
+    name = "UnsupportedImageFormat"
+
+
+class ImageDecodeError(ImageError):
+    code = 422
+    name = "ImageDecodeFailed"
+
+
+class ImageDimensionsError(ImageError):
+    code = 461
+    name = "ImageDimensionsExceeded"
+
+
+class ImagePixelsError(ImageError):
+    code = 462
+    name = "ImagePixelsExceeded"
+
+
+class GifPixelsError(ImageError):
+    code = 463
+    name = "GifPixelsExceeded"
+
+
+class SourceNotFoundError(PermanentError):
+    code = 404
+    name = "ImageNotFound"
+    ctyun_code = "4101"
+
+
+class SourceAccessDeniedError(PermanentError):
+    code = 403
+    name = "ImageAccessDenied"
+    ctyun_code = "4101"
+
+
+class NoFaceError(PermanentError):
+    code = 470
+    name = "NoFaceDetected"
+    ctyun_code = "4105"
+
+
+class DownloadTimeoutError(TransientError):
+    code = 408
+    name = "DownloadTimeout"
+
+
+class SourceUnavailableError(TransientError):
+    code = 503
+    name = "SourceUnavailable"

@@ -1,0 +1,176 @@
+"""Bytes -> validated RGB pixels, within the documented image limits.
+
+The order of the checks is the point of this module: size and format are checked on the raw
+bytes, width and height on the header, and only then are pixels decoded, so that a
+decompression bomb is refused before it can allocate anything.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image, ImageOps
+
+from pipeline.errors import (
+    EmptyImageError,
+    GifPixelsError,
+    ImageDecodeError,
+    ImageDimensionsError,
+    ImagePixelsError,
+    ImageTooLargeError,
+    UnsupportedImageFormatError,
+)
+from pipeline.settings import ImageLimits
+
+# facepipe enforces its own (documented) pixel limits before decoding; Pillow's lower default
+# guard would refuse images the contract allows.
+Image.MAX_IMAGE_PIXELS = None
+
+RGBImage = NDArray[np.uint8]
+
+ALLOWED_FORMATS: Final = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
+
+# Leading bytes of formats we accept, and of common ones we refuse by name, so that a refusal
+# says what the file is rather than "cannot decode".
+_ALLOWED_SIGNATURES: Final = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"),
+    (b"\xff\xd8\xff", "JPEG"),
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+)
+_REFUSED_SIGNATURES: Final = (
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"%PDF", "PDF"),
+    (b"8BPS", "PSD"),
+    (b"\x00\x00\x01\x00", "ICO"),
+    (b"\x00\x00\x00\x0cjP  ", "JPEG 2000"),
+    (b"\xff\x4f\xff\x51", "JPEG 2000"),
+)
+_ISO_BRANDS: Final = {b"heic": "HEIC", b"heix": "HEIC", b"mif1": "HEIF", b"avif": "AVIF"}
+_TEXT_MARKUP: Final = ((b"<svg", "SVG"), (b"<?xml", "XML/SVG"), (b"<!doctype html", "HTML"))
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedImage:
+    """An upright RGB image and what it was decoded from.
+
+    `width`/`height` are those of `pixels`, i.e. after EXIF orientation was applied; face
+    boxes are reported in this coordinate system.
+    """
+
+    pixels: RGBImage
+    format: str
+
+    @property
+    def width(self) -> int:
+        return int(self.pixels.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.pixels.shape[0])
+
+
+def sniff_format(data: bytes) -> str:
+    """The format named by the leading bytes, or raise `UnsupportedImageFormatError`."""
+    for signature, name in _ALLOWED_SIGNATURES:
+        if data.startswith(signature):
+            return name
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WEBP"
+    refused = _refused_format(data)
+    allowed = ", ".join(ALLOWED_FORMATS)
+    if refused:
+        raise UnsupportedImageFormatError(f"{refused} images are not supported; use {allowed}")
+    raise UnsupportedImageFormatError(f"the data is not a recognised image; use {allowed}")
+
+
+def _refused_format(data: bytes) -> str | None:
+    for signature, name in _REFUSED_SIGNATURES:
+        if data.startswith(signature):
+            return name
+    if data[4:8] == b"ftyp" and data[8:12] in _ISO_BRANDS:
+        return _ISO_BRANDS[data[8:12]]
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    for marker, name in _TEXT_MARKUP:
+        if head.startswith(marker):
+            return name
+    if head.startswith(b"<html") or b"<html" in head:
+        return "HTML"
+    return None
+
+
+def check_dimensions(width: int, height: int, image_format: str, limits: ImageLimits) -> None:
+    """Raise the documented error when a header's dimensions break a limit."""
+    if width <= 0 or height <= 0:
+        raise ImageDecodeError(f"the image header gives an empty size ({width}x{height})")
+    if width > limits.max_side or height > limits.max_side:
+        raise ImageDimensionsError(
+            f"image is {width}x{height} px; width and height must each be "
+            f"<= {limits.max_side:,} px"
+        )
+    pixels = width * height
+    if image_format == "GIF" and pixels > limits.max_gif_pixels:
+        raise GifPixelsError(
+            f"GIF has {pixels:,} pixels ({width}x{height}); GIFs may have at most "
+            f"{limits.max_gif_pixels:,}"
+        )
+    if pixels > limits.max_pixels:
+        raise ImagePixelsError(
+            f"image has {pixels:,} pixels ({width}x{height}); the limit is "
+            f"{limits.max_pixels:,}"
+        )
+
+
+def decode(data: bytes, limits: ImageLimits | None = None) -> DecodedImage:
+    """Decode image bytes into an upright RGB array, enforcing every documented limit.
+
+    GIF and animated WEBP give their first frame; transparency is composited onto white;
+    16-bit images are scaled to 8 bits; EXIF orientation is applied.
+    """
+    limits = limits or ImageLimits()
+    if not data:
+        raise EmptyImageError("the image is empty (0 bytes)")
+    if len(data) > limits.max_bytes:
+        raise ImageTooLargeError(
+            f"image is {len(data) / 1_048_576:.1f} MB; the limit is "
+            f"{limits.max_bytes / 1_048_576:.0f} MB"
+        )
+    image_format = sniff_format(data)
+    try:
+        image = Image.open(io.BytesIO(data), formats=[image_format])
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageDecodeError(f"cannot read the {image_format} header: {exc}") from exc
+    with image:
+        check_dimensions(image.width, image.height, image_format, limits)
+        try:
+            image.load()
+            pixels = _to_rgb(ImageOps.exif_transpose(image))
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+            raise ImageDecodeError(f"the {image_format} data is corrupt or truncated: {exc}") from exc
+    return DecodedImage(pixels=pixels, format=image_format)
+
+
+def _to_rgb(image: Image.Image) -> RGBImage:
+    if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
+        # 16-bit grayscale: Pillow's convert("L") clips instead of scaling.
+        wide = np.asarray(image, dtype=np.uint32)
+        gray = np.clip(wide >> 8, 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
+    if image.mode == "F":
+        gray = np.clip(np.asarray(image, dtype=np.float32), 0, 255).astype(np.uint8)
+        return np.ascontiguousarray(np.repeat(gray[:, :, None], 3, axis=2))
+    if _has_alpha(image):
+        rgba = image.convert("RGBA")
+        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(white, rgba)
+    return np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info

@@ -1,0 +1,1 @@
+"""The face engine: one module per stage, models loaded once per process."""

@@ -1,0 +1,43 @@
+"""Face crops normalised by the eyes, so measures on them do not depend on face size."""
+
+from __future__ import annotations
+
+import math
+from typing import Final
+
+import cv2
+import numpy as np
+
+from pipeline.imaging import RGBImage
+from pipeline.vision.landmarks import Landmarks
+
+# Where the eye centres land in a crop of side 1; the crop spans brows to mouth.
+LEFT_EYE: Final = (0.3, 0.35)
+RIGHT_EYE: Final = (0.7, 0.35)
+
+
+def eye_centres(landmarks: Landmarks) -> tuple[np.ndarray, np.ndarray]:
+    """Centres of the eye in the image's left half and of the one in its right half."""
+    return landmarks[36:42].mean(axis=0), landmarks[42:48].mean(axis=0)
+
+
+def aligned_crop(pixels: RGBImage, landmarks: Landmarks, size: int) -> RGBImage:
+    """A `size` x `size` crop, rotated so the eyes are level and scaled by their distance.
+
+    Parts outside the image (faces cut by its edge) are mirrored in rather than filled with
+    black, which would add edges that are not in the photo.
+    """
+    left, right = eye_centres(landmarks)
+    delta = right - left
+    scale = (RIGHT_EYE[0] - LEFT_EYE[0]) * size / max(float(np.hypot(*delta)), 1e-6)
+    angle = -math.atan2(delta[1], delta[0])
+    cos, sin = math.cos(angle) * scale, math.sin(angle) * scale
+    linear = np.array([[cos, -sin], [sin, cos]])
+    offset = np.array([LEFT_EYE[0] * size, LEFT_EYE[1] * size]) - linear @ left
+    affine = np.hstack([linear, offset[:, None]])
+    # Downscaling must average (INTER_AREA) or aliasing adds false sharpness.
+    flags = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
+    crop = cv2.warpAffine(
+        pixels, affine, (size, size), flags=flags, borderMode=cv2.BORDER_REFLECT_101
+    )
+    return np.asarray(crop, dtype=np.uint8)

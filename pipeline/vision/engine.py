@@ -1,0 +1,64 @@
+"""The per-image face path: detect -> landmarks -> pose, blur, glasses -> quality gate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.errors import NoFaceError
+from pipeline.imaging import DecodedImage
+from pipeline.settings import EngineSettings
+from pipeline.vision.blur import blur_score
+from pipeline.vision.detection import FaceBox, detect_faces
+from pipeline.vision.embedding import Embedding, face_embedding
+from pipeline.vision.glasses import GlassesVerdict, classify_glasses
+from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
+from pipeline.vision.pose import HeadPose, estimate_pose
+from pipeline.vision.quality import gate
+
+
+@dataclass(frozen=True, slots=True)
+class FaceAnalysis:
+    """Everything the engine computed for one face."""
+
+    box: FaceBox
+    landmarks: Landmarks
+    pose: HeadPose
+    blur: float
+    glasses: GlassesVerdict
+    reasons: list[str]
+
+    @property
+    def qualified(self) -> bool:
+        return not self.reasons
+
+
+class FaceEngine:
+    """Runs the face stages on decoded images; models are shared per process."""
+
+    def __init__(self, settings: EngineSettings | None = None) -> None:
+        self.settings = settings or EngineSettings()
+
+    def analyse(self, image: DecodedImage) -> list[FaceAnalysis]:
+        """Every detected face, largest first."""
+        return [self._analyse_face(image, box) for box in detect_faces(image.pixels, self.settings)]
+
+    def _analyse_face(self, image: DecodedImage, box: FaceBox) -> FaceAnalysis:
+        landmarks = shape_to_array(find_shape(image.pixels, box))
+        pose = estimate_pose(landmarks)
+        blur = blur_score(image.pixels, landmarks)
+        glasses = classify_glasses(image.pixels, landmarks)
+        return FaceAnalysis(
+            box=box,
+            landmarks=landmarks,
+            pose=pose,
+            blur=blur,
+            glasses=glasses,
+            reasons=gate(blur, pose, glasses.value),
+        )
+
+    def largest_face_embedding(self, image: DecodedImage, role: str) -> Embedding:
+        """Descriptor of the largest face, as CompareFaces prescribes; `NoFaceError` if none."""
+        faces = detect_faces(image.pixels, self.settings)
+        if not faces:
+            raise NoFaceError(f"no face detected in the {role} image")
+        return face_embedding(image.pixels, find_shape(image.pixels, faces[0]))

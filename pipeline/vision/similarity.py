@@ -1,0 +1,41 @@
+"""Embedding distance -> CompareFaces `SimilarityScore` (0-100) and `ConfidenceThresholds`.
+
+`score = 100 / (1 + exp(slope * (distance - midpoint)))`: the probability, in percent, that two
+faces at that distance are the same person when same and different pairs are equally likely,
+fitted by logistic regression on measured pairs. Each false-accept-rate threshold is the score
+of the largest distance that at most that fraction of measured impostor pairs fall under.
+Both come from `python -m pipeline.calibrate.compare` (stored in `data/compare.json`, with the
+data, pair counts and the false-reject rate measured at each threshold).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreMapping:
+    midpoint: float
+    slope: float
+    # false-accept rate (as a string key, e.g. "0.001") -> score threshold
+    thresholds: dict[str, float]
+
+    def score(self, distance: float) -> float:
+        exponent = max(-50.0, min(50.0, self.slope * (distance - self.midpoint)))
+        return 100.0 / (1.0 + math.exp(exponent))
+
+
+@cache
+def score_mapping() -> ScoreMapping:
+    """The shipped mapping (loaded once per process)."""
+    text = resources.files("pipeline.vision.data").joinpath("compare.json").read_text()
+    data = json.loads(text)
+    return ScoreMapping(
+        midpoint=float(data["midpoint"]),
+        slope=float(data["slope"]),
+        thresholds={far: float(t["score"]) for far, t in data["thresholds"].items()},
+    )

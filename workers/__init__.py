@@ -1,0 +1,1 @@
+"""Celery workers (the pipeline issue): thin tasks that call `pipeline` and map its errors."""

@@ -1,0 +1,59 @@
+"""The `facepipe` console script, run as a user would."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+# The console script installed beside this interpreter (the project's venv).
+FACEPIPE = Path(sys.executable).with_name("facepipe")
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(FACEPIPE), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_detect_sample_prints_one_json_object_per_input(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"<html>not an image</html>")
+    result = run("detect", "--sample", str(broken), str(tmp_path / "missing.png"), "--json")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["code"] for line in lines] == [415, 404, 200]
+    assert lines[0]["error"] == "UnsupportedImageFormat"
+    assert lines[1]["error"] == "ImageNotFound"
+    assert len(lines[2]["faces"]) == 1
+
+
+def test_detect_accepts_base64_uri() -> None:
+    import base64  # noqa: PLC0415
+    import io  # noqa: PLC0415
+
+    from PIL import Image  # noqa: PLC0415
+
+    from pipeline.cli import sample_image  # noqa: PLC0415
+
+    # Small enough for one command-line argument (the full PNG is not).
+    buffer = io.BytesIO()
+    Image.open(sample_image()).convert("RGB").save(buffer, "JPEG", quality=90)
+    payload = base64.b64encode(buffer.getvalue()).decode()
+    result = run("detect", f"base64://{payload}", "--json")
+    assert json.loads(result.stdout)["faces"]
+
+
+def test_usage_errors_exit_non_zero() -> None:
+    assert run("detect").returncode != 0
+    assert run("compare", "only-one").returncode != 0
+
+
+def test_compare_reports_no_face_as_an_error_object(tmp_path: Path) -> None:
+    from skimage import data  # noqa: PLC0415
+    from PIL import Image  # noqa: PLC0415
+
+    Image.fromarray(data.coffee()).save(tmp_path / "coffee.png")
+    result = run("compare", "--json", str(tmp_path / "coffee.png"), str(tmp_path / "coffee.png"))
+    assert result.returncode == 0
+    body = json.loads(result.stdout)
+    assert body["Success"] is False and body["Code"] == "470"

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.imaging import decode
+from pipeline.settings import EngineSettings
+from pipeline.vision.detection import detect_faces
+
+pytestmark = pytest.mark.fixtures
+
+
+def test_every_labelled_face_is_found(faces_dir: Path, face_labels: dict[str, Any]) -> None:
+    missed = {}
+    for name, label in face_labels.items():
+        found = detect_faces(decode((faces_dir / name).read_bytes()).pixels, EngineSettings())
+        if len(found) < label["faces"]:
+            missed[name] = (len(found), label["faces"])
+    assert missed == {}
+
+
+def test_boxes_are_in_original_pixels_at_any_resolution(faces_dir: Path) -> None:
+    # One photo at 427x240 and 1920x1080 (x4.5): the boxes must scale with the image.
+    small = detect_faces(decode((faces_dir / "obama_240p.jpg").read_bytes()).pixels, EngineSettings())
+    large = detect_faces(decode((faces_dir / "obama_1080p.jpg").read_bytes()).pixels, EngineSettings())
+    scale = 1080 / 240
+    (a,), (b,) = small, large
+    for small_value, large_value in ((a.x, b.x), (a.y, b.y), (a.w, b.w), (a.h, b.h)):
+        assert small_value * scale == pytest.approx(large_value, rel=0.15, abs=12)
+
+
+def test_faces_cut_by_the_edge_stay_inside_the_image(faces_dir: Path) -> None:
+    for name in ("obama_partial_face.jpg", "obama_partial_face2.jpg"):
+        image = decode((faces_dir / name).read_bytes())
+        (face,) = detect_faces(image.pixels, EngineSettings())
+        assert face.x >= 0 and face.y >= 0
+        assert face.x + face.w <= image.width and face.y + face.h <= image.height
+
+
+def test_rgba_png_gives_the_same_face_as_its_jpeg(faces_dir: Path) -> None:
+    (rgba,) = detect_faces(decode((faces_dir / "obama_rgba.png").read_bytes()).pixels, EngineSettings())
+    (jpeg,) = detect_faces(decode((faces_dir / "obama2.jpg").read_bytes()).pixels, EngineSettings())
+    assert (rgba.x, rgba.y, rgba.w) == pytest.approx((jpeg.x, jpeg.y, jpeg.w), abs=6)
+
+
+def test_small_faces_are_found_by_the_second_pass(faces_dir: Path) -> None:
+    import cv2  # noqa: PLC0415
+
+    pixels = decode((faces_dir / "obama.jpg").read_bytes()).pixels
+    tiny = cv2.resize(pixels, None, fx=0.2, fy=0.2, interpolation=cv2.INTER_AREA)  # face ~54 px
+    settings = EngineSettings()
+    assert len(detect_faces(tiny, settings)) == 1
+
+
+def test_largest_face_comes_first(faces_dir: Path) -> None:
+    faces = detect_faces(decode((faces_dir / "two_people.jpg").read_bytes()).pixels, EngineSettings())
+    assert len(faces) == 2
+    assert faces[0].area >= faces[1].area

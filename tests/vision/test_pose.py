@@ -1,0 +1,53 @@
+"""Pose signs: +θ image rotation adds ~+θ roll; mirroring flips yaw and roll."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.imaging import RGBImage
+from pipeline.settings import EngineSettings
+from pipeline.vision.detection import detect_faces
+from pipeline.vision.landmarks import find_shape, shape_to_array
+from pipeline.vision.pose import HeadPose, estimate_pose
+
+pytestmark = pytest.mark.fixtures
+
+
+def pose_of(pixels: RGBImage) -> HeadPose:
+    faces = detect_faces(pixels, EngineSettings())
+    assert faces, "no face found"
+    return estimate_pose(shape_to_array(find_shape(pixels, faces[0])))
+
+
+def rotated(pixels: RGBImage, degrees: float) -> RGBImage:
+    height, width = pixels.shape[:2]
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    turned = cv2.warpAffine(pixels, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
+    return np.asarray(turned, dtype=np.uint8)
+
+
+def test_frontal_face_is_near_zero(obama: RGBImage) -> None:
+    pose = pose_of(obama)
+    assert abs(pose.pitch) < 10 and abs(pose.yaw) < 10 and abs(pose.roll) < 5
+
+
+@pytest.mark.parametrize("degrees", [-20, -10, 10, 20])
+def test_rotation_changes_roll_by_the_same_angle(obama: RGBImage, degrees: int) -> None:
+    base = pose_of(obama).roll
+    assert pose_of(rotated(obama, degrees)).roll - base == pytest.approx(degrees, abs=3)
+
+
+def test_mirroring_flips_yaw_and_roll(faces_dir: object) -> None:
+    from pathlib import Path  # noqa: PLC0415
+
+    from pipeline.imaging import decode  # noqa: PLC0415
+
+    # kit_harington.jpg: a clearly turned head (|yaw| ~ 19) with some roll.
+    pixels = decode((Path(str(faces_dir)) / "kit_harington.jpg").read_bytes()).pixels
+    pose, mirrored = pose_of(pixels), pose_of(np.ascontiguousarray(pixels[:, ::-1]))
+    assert abs(pose.yaw) > 10
+    assert mirrored.yaw == pytest.approx(-pose.yaw, abs=4)
+    assert mirrored.roll == pytest.approx(-pose.roll, abs=3)
+    assert mirrored.pitch == pytest.approx(pose.pitch, abs=4)

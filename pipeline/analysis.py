@@ -58,7 +58,9 @@ def _angle(value: float) -> float | None:
 def _to_face(face: FaceAnalysis) -> Face:
     box = face.box
     return Face(
-        location=Location(x=round(box.x, 1), y=round(box.y, 1), w=round(box.w, 1), h=round(box.h, 1)),
+        location=Location(
+            x=round(box.x, 1), y=round(box.y, 1), w=round(box.w, 1), h=round(box.h, 1)
+        ),
         quality=Quality(
             blur=face.blur,
             pitch=_angle(face.pose.pitch),

@@ -36,9 +36,15 @@ def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> N
 
 @app.command("detect")
 def detect_command(
-    images: Annotated[list[str] | None, typer.Argument(help="Paths, file:// or base64:// URIs.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per input line.")] = False,
-    sample: Annotated[bool, typer.Option("--sample", help="Also run on the bundled sample photo.")] = False,
+    images: Annotated[
+        list[str] | None, typer.Argument(help="Paths, file:// or base64:// URIs.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per input line.")
+    ] = False,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Also run on the bundled sample photo.")
+    ] = False,
 ) -> None:
     """Detect faces and their quality; failures are printed as error objects, not raised."""
     references = list(images or []) + ([str(sample_image())] if sample else [])
@@ -83,7 +89,9 @@ def _detect_summary(payload: dict[str, Any]) -> str:
     lines = [f"{payload['url']}: {len(faces)} face(s)"]
     for face in faces:
         box, quality = face["location"], face["quality"]
-        verdict = "qualified" if face["qualified"] else "not qualified: " + ", ".join(face["reasons"])
+        verdict = (
+            "qualified" if face["qualified"] else "not qualified: " + ", ".join(face["reasons"])
+        )
         lines.append(
             f"  box x={box['x']} y={box['y']} w={box['w']} h={box['h']}  blur={quality['blur']}"
             f" pitch={quality['pitch']} yaw={quality['yaw']} roll={quality['roll']}"

@@ -88,7 +88,12 @@ class DetectResponse(_Camel):
         cls, exc: FacepipeError, *, task_id: str, data_id: str | None = None, url: str | None = None
     ) -> DetectResponse:
         return cls(
-            code=exc.code, msg=exc.message, error=exc.name, task_id=task_id, data_id=data_id, url=url
+            code=exc.code,
+            msg=exc.message,
+            error=exc.name,
+            task_id=task_id,
+            data_id=data_id,
+            url=url,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -115,7 +120,10 @@ class CompareResponse(_Pascal):
     @classmethod
     def from_error(cls, exc: FacepipeError, *, request_id: str) -> CompareResponse:
         return cls(
-            code=str(exc.code), success=False, request_id=request_id, message=exc.message,
+            code=str(exc.code),
+            success=False,
+            request_id=request_id,
+            message=exc.message,
             error=exc.name,
         )
 

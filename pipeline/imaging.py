@@ -111,8 +111,7 @@ def check_dimensions(width: int, height: int, image_format: str, limits: ImageLi
         raise ImageDecodeError(f"the image header gives an empty size ({width}x{height})")
     if width > limits.max_side or height > limits.max_side:
         raise ImageDimensionsError(
-            f"image is {width}x{height} px; width and height must each be "
-            f"<= {limits.max_side:,} px"
+            f"image is {width}x{height} px; width and height must each be <= {limits.max_side:,} px"
         )
     pixels = width * height
     if image_format == "GIF" and pixels > limits.max_gif_pixels:
@@ -122,8 +121,7 @@ def check_dimensions(width: int, height: int, image_format: str, limits: ImageLi
         )
     if pixels > limits.max_pixels:
         raise ImagePixelsError(
-            f"image has {pixels:,} pixels ({width}x{height}); the limit is "
-            f"{limits.max_pixels:,}"
+            f"image has {pixels:,} pixels ({width}x{height}); the limit is {limits.max_pixels:,}"
         )
 
 
@@ -152,7 +150,9 @@ def decode(data: bytes, limits: ImageLimits | None = None) -> DecodedImage:
             image.load()
             pixels = _to_rgb(ImageOps.exif_transpose(image))
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
-            raise ImageDecodeError(f"the {image_format} data is corrupt or truncated: {exc}") from exc
+            raise ImageDecodeError(
+                f"the {image_format} data is corrupt or truncated: {exc}"
+            ) from exc
     return DecodedImage(pixels=pixels, format=image_format)
 
 

@@ -19,14 +19,18 @@ NOT_COMPUTED_YET = ("smile", "respirator", "hat", "mustache", "bang", "hairstyle
 @pytest.mark.fixtures
 def test_detect_response_has_the_green_shape(faces_dir: Path) -> None:
     body = detect((faces_dir / "obama.jpg").read_bytes(), data_id="d1").to_json()
-    assert body["code"] == 200 and body["msg"] == "OK"
-    assert body["dataId"] == "d1" and body["taskId"]
+    assert body["code"] == 200
+    assert body["msg"] == "OK"
+    assert body["dataId"] == "d1"
+    assert body["taskId"]
     assert body["extras"] == {"width": 910, "height": 1137}
     (face,) = body["faces"]
     assert set(face["location"]) == {"x", "y", "w", "h"}
     assert set(face["quality"]) == {"blur", "pitch", "yaw", "roll"}
-    assert face["qualified"] is True and face["reasons"] == []
-    assert face["glasses"]["value"] == "None" and 0.5 <= face["glasses"]["rate"] <= 1
+    assert face["qualified"] is True
+    assert face["reasons"] == []
+    assert face["glasses"]["value"] == "None"
+    assert 0.5 <= face["glasses"]["rate"] <= 1
     for field in NOT_COMPUTED_YET:
         assert face[field] is None
 
@@ -47,9 +51,8 @@ def test_blurred_photo_is_not_qualified_and_says_why(faces_dir: Path) -> None:
 
 
 def test_image_without_a_face_gives_no_faces() -> None:
-    from skimage import data  # noqa: PLC0415
-
     import cv2  # noqa: PLC0415
+    from skimage import data  # noqa: PLC0415
 
     ok, png = cv2.imencode(".png", data.coffee())
     assert ok
@@ -67,7 +70,9 @@ def test_compare_response_has_the_compare_faces_shape(faces_dir: Path) -> None:
     body = compare(
         (faces_dir / "obama.jpg").read_bytes(), (faces_dir / "obama2.jpg").read_bytes()
     ).to_json()
-    assert body["Code"] == "200" and body["Success"] is True and body["RequestId"]
+    assert body["Code"] == "200"
+    assert body["Success"] is True
+    assert body["RequestId"]
     assert 0 <= body["Data"]["SimilarityScore"] <= 100
     thresholds = json.loads(body["Data"]["ConfidenceThresholds"])
     assert set(thresholds) == {"0.0001", "0.001", "0.01"}
@@ -89,7 +94,8 @@ def test_pairs_against_the_far_0_001_threshold(
         score = compare((faces_dir / a).read_bytes(), (faces_dir / b).read_bytes())
         assert score.data is not None
         (genuine if people[a] == people[b] else impostor).append(score.data.similarity_score)
-    assert genuine and impostor
+    assert genuine
+    assert impostor
     assert max(impostor) < threshold
     assert min(genuine) > max(impostor)
     assert sum(s > threshold for s in genuine) / len(genuine) >= 0.5

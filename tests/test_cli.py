@@ -12,7 +12,9 @@ FACEPIPE = Path(sys.executable).with_name("facepipe")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(FACEPIPE), *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [str(FACEPIPE), *args], check=False, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_detect_sample_prints_one_json_object_per_input(tmp_path: Path) -> None:
@@ -49,11 +51,12 @@ def test_usage_errors_exit_non_zero() -> None:
 
 
 def test_compare_reports_no_face_as_an_error_object(tmp_path: Path) -> None:
-    from skimage import data  # noqa: PLC0415
     from PIL import Image  # noqa: PLC0415
+    from skimage import data  # noqa: PLC0415
 
     Image.fromarray(data.coffee()).save(tmp_path / "coffee.png")
     result = run("compare", "--json", str(tmp_path / "coffee.png"), str(tmp_path / "coffee.png"))
     assert result.returncode == 0
     body = json.loads(result.stdout)
-    assert body["Success"] is False and body["Code"] == "470"
+    assert body["Success"] is False
+    assert body["Code"] == "470"

@@ -90,7 +90,8 @@ def test_gif_gives_its_first_frame() -> None:
     buffer = io.BytesIO()
     frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
     pixels = decode(buffer.getvalue()).pixels
-    assert pixels[5, 5, 0] > 200 and pixels[5, 5, 2] < 50
+    assert pixels[5, 5, 0] > 200
+    assert pixels[5, 5, 2] < 50
 
 
 def test_zero_bytes() -> None:
@@ -128,7 +129,9 @@ def test_random_bytes_are_not_an_image() -> None:
 
 
 def test_png_header_claiming_30001_px_width() -> None:
-    with pytest.raises(errors.ImageDimensionsError, match=r"30001x10 px; width and height must each be <= 30,000"):
+    with pytest.raises(
+        errors.ImageDimensionsError, match=r"30001x10 px; width and height must each be <= 30,000"
+    ):
         decode(png_claiming(30_001, 10))
 
 
@@ -142,7 +145,7 @@ def test_gif_over_its_pixel_limit() -> None:
 
 def test_file_over_20_mb() -> None:
     data = b"\xff\xd8\xff" + b"\x00" * (21 * 1024 * 1024)
-    with pytest.raises(errors.ImageTooLargeError, match="21.0 MB"):
+    with pytest.raises(errors.ImageTooLargeError, match=r"21\.0 MB"):
         decode(data)
 
 

@@ -32,8 +32,9 @@ def measure(settings: EngineSettings) -> dict[float, list[float]]:
             continue
         face_width = found[0].w
         for sigma in SIGMAS:
-            copy = pixels if sigma == 0 else cv2.GaussianBlur(pixels, (0, 0), sigma * face_width)
-            again = largest_face(np.asarray(copy, dtype=np.uint8), settings)
+            blurred = cv2.GaussianBlur(pixels, (0, 0), sigma * face_width) if sigma else pixels
+            copy = np.asarray(blurred, dtype=np.uint8)
+            again = largest_face(copy, settings)
             if again is not None:
                 by_sigma[sigma].append(sharpness_log(copy, again[1]))
     return by_sigma
@@ -53,8 +54,12 @@ def main() -> None:
         "about": "Anchors of the 0-20 blur scale; written by python -m pipeline.calibrate.blur",
         "anchors": [{k: round(v, 4) for k, v in a.items()} for a in anchors],
         "data": {
-            f"sigma_{sigma}": {"n": len(values), "min": round(min(values), 4),
-                               "median": round(median(values), 4), "max": round(max(values), 4)}
+            f"sigma_{sigma}": {
+                "n": len(values),
+                "min": round(min(values), 4),
+                "median": round(median(values), 4),
+                "max": round(max(values), 4),
+            }
             for sigma, values in by_sigma.items()
         },
     }

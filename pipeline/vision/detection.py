@@ -56,7 +56,10 @@ def _detect_at(pixels: RGBImage, max_side: int, upsample: int, min_score: float)
     else:
         work = np.ascontiguousarray(pixels)
     rects, scores, _ = load_models().detector.run(work, upsample, min_score)
-    return [_clip_box(rect, score, scale, width, height) for rect, score in zip(rects, scores, strict=True)]
+    return [
+        _clip_box(rect, score, scale, width, height)
+        for rect, score in zip(rects, scores, strict=True)
+    ]
 
 
 def _clip_box(rect: dlib.rectangle, score: float, scale: float, width: int, height: int) -> FaceBox:

@@ -24,7 +24,9 @@ def load_models() -> DlibModels:
     """Load the models on first use; later calls in the same process reuse them."""
     return DlibModels(
         detector=dlib.get_frontal_face_detector(),
-        shape_predictor=dlib.shape_predictor(face_recognition_models.pose_predictor_model_location()),
+        shape_predictor=dlib.shape_predictor(
+            face_recognition_models.pose_predictor_model_location()
+        ),
         encoder=dlib.face_recognition_model_v1(
             face_recognition_models.face_recognition_model_location()
         ),

@@ -44,6 +44,10 @@ def test_sharp_below_5_blurred_at_least_5_and_monotonic(
 def test_blur_does_not_depend_on_face_size(faces_dir: Path) -> None:
     small = decode((faces_dir / "obama_240p.jpg").read_bytes()).pixels
     large = decode((faces_dir / "obama_1080p.jpg").read_bytes()).pixels
-    small_face, large_face = largest_face(small, EngineSettings()), largest_face(large, EngineSettings())
-    assert small_face and large_face
+    small_face, large_face = (
+        largest_face(small, EngineSettings()),
+        largest_face(large, EngineSettings()),
+    )
+    assert small_face
+    assert large_face
     assert abs(blur_score(small, small_face[1]) - blur_score(large, large_face[1])) < 2.5

@@ -23,8 +23,12 @@ def test_every_labelled_face_is_found(faces_dir: Path, face_labels: dict[str, An
 
 def test_boxes_are_in_original_pixels_at_any_resolution(faces_dir: Path) -> None:
     # One photo at 427x240 and 1920x1080 (x4.5): the boxes must scale with the image.
-    small = detect_faces(decode((faces_dir / "obama_240p.jpg").read_bytes()).pixels, EngineSettings())
-    large = detect_faces(decode((faces_dir / "obama_1080p.jpg").read_bytes()).pixels, EngineSettings())
+    small = detect_faces(
+        decode((faces_dir / "obama_240p.jpg").read_bytes()).pixels, EngineSettings()
+    )
+    large = detect_faces(
+        decode((faces_dir / "obama_1080p.jpg").read_bytes()).pixels, EngineSettings()
+    )
     scale = 1080 / 240
     (a,), (b,) = small, large
     for small_value, large_value in ((a.x, b.x), (a.y, b.y), (a.w, b.w), (a.h, b.h)):
@@ -35,12 +39,16 @@ def test_faces_cut_by_the_edge_stay_inside_the_image(faces_dir: Path) -> None:
     for name in ("obama_partial_face.jpg", "obama_partial_face2.jpg"):
         image = decode((faces_dir / name).read_bytes())
         (face,) = detect_faces(image.pixels, EngineSettings())
-        assert face.x >= 0 and face.y >= 0
-        assert face.x + face.w <= image.width and face.y + face.h <= image.height
+        assert face.x >= 0
+        assert face.y >= 0
+        assert face.x + face.w <= image.width
+        assert face.y + face.h <= image.height
 
 
 def test_rgba_png_gives_the_same_face_as_its_jpeg(faces_dir: Path) -> None:
-    (rgba,) = detect_faces(decode((faces_dir / "obama_rgba.png").read_bytes()).pixels, EngineSettings())
+    (rgba,) = detect_faces(
+        decode((faces_dir / "obama_rgba.png").read_bytes()).pixels, EngineSettings()
+    )
     (jpeg,) = detect_faces(decode((faces_dir / "obama2.jpg").read_bytes()).pixels, EngineSettings())
     assert (rgba.x, rgba.y, rgba.w) == pytest.approx((jpeg.x, jpeg.y, jpeg.w), abs=6)
 
@@ -55,6 +63,8 @@ def test_small_faces_are_found_by_the_second_pass(faces_dir: Path) -> None:
 
 
 def test_largest_face_comes_first(faces_dir: Path) -> None:
-    faces = detect_faces(decode((faces_dir / "two_people.jpg").read_bytes()).pixels, EngineSettings())
+    faces = detect_faces(
+        decode((faces_dir / "two_people.jpg").read_bytes()).pixels, EngineSettings()
+    )
     assert len(faces) == 2
     assert faces[0].area >= faces[1].area

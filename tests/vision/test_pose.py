@@ -30,7 +30,9 @@ def rotated(pixels: RGBImage, degrees: float) -> RGBImage:
 
 def test_frontal_face_is_near_zero(obama: RGBImage) -> None:
     pose = pose_of(obama)
-    assert abs(pose.pitch) < 10 and abs(pose.yaw) < 10 and abs(pose.roll) < 5
+    assert abs(pose.pitch) < 10
+    assert abs(pose.yaw) < 10
+    assert abs(pose.roll) < 5
 
 
 @pytest.mark.parametrize("degrees", [-20, -10, 10, 20])

@@ -57,8 +57,20 @@ def estimate_pose(landmarks: Landmarks) -> HeadPose:
     camera = np.array(
         [[focal, 0.0, centre[0]], [0.0, focal, centre[1]], [0.0, 0.0, 1.0]], dtype=np.float64
     )
+    # Start from an upright head in front of the camera at the distance its size implies;
+    # unseeded, the solver sometimes settles on the mirror solution (roll ~180 degrees).
+    model_width = float(np.ptp(_MODEL_POINTS[:, 0]))
+    rvec = np.zeros((3, 1))
+    tvec = np.array([[0.0], [0.0], [focal * model_width / face_width]])
     ok, rvec, _ = cv2.solvePnP(
-        _MODEL_POINTS, image_points, camera, None, flags=cv2.SOLVEPNP_ITERATIVE
+        _MODEL_POINTS,
+        image_points,
+        camera,
+        None,
+        rvec=rvec,
+        tvec=tvec,
+        useExtrinsicGuess=True,
+        flags=cv2.SOLVEPNP_ITERATIVE,
     )
     if not ok:
         return HeadPose(pitch=math.nan, yaw=math.nan, roll=math.nan)

@@ -53,3 +53,15 @@ def test_mirroring_flips_yaw_and_roll(faces_dir: object) -> None:
     assert mirrored.yaw == pytest.approx(-pose.yaw, abs=4)
     assert mirrored.roll == pytest.approx(-pose.roll, abs=3)
     assert mirrored.pitch == pytest.approx(pose.pitch, abs=4)
+
+
+@pytest.mark.parametrize("name", ["biden2.jpg", "alex_lacamoire3.jpg"])
+def test_upright_faces_never_come_out_upside_down(faces_dir: object, name: str) -> None:
+    # These two once solved to the mirror solution (roll ~ 179 degrees).
+    from pathlib import Path  # noqa: PLC0415
+
+    from pipeline.imaging import decode  # noqa: PLC0415
+
+    pose = pose_of(decode((Path(str(faces_dir)) / name).read_bytes()).pixels)
+    assert abs(pose.roll) < 20
+    assert abs(pose.pitch) < 30

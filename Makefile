@@ -1,0 +1,42 @@
+# The commands people and CI run. Everything installs into .venv inside the repository.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+CODE := pipeline workers tests bench
+
+.PHONY: setup run test lint bench calibrate clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## the main job on the embedded default: detect faces in the bundled sample photo
+run: setup
+	$(BIN)/facepipe detect --sample
+
+## lint + strict typing + the whole test suite
+test: lint
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check $(CODE)
+	$(BIN)/ruff format --check $(CODE)
+	$(BIN)/mypy pipeline workers
+
+bench: setup
+	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/accuracy.py
+
+## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
+calibrate: setup
+	$(BIN)/python -m pipeline.calibrate.blur
+	$(BIN)/python -m pipeline.calibrate.glasses
+	$(BIN)/python -m pipeline.calibrate.compare
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,99 @@
+"""Per-image speed of facepipe's detect and compare against the plain face_recognition recipe.
+
+    python bench/engine.py [--rounds 2]
+
+Baseline (same process, same decoded photos): dlib HOG with one upsampling on the full-size
+image, 68 landmarks and the 128-d encoding of every face, as face_recognition does.
+facepipe detect: decode + every computed field (boxes, landmarks, pose, blur, glasses, gate).
+Prints JSON; target: detect_ratio <= 0.6 at equal or better recall on the labelled faces.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pipeline.analysis import compare, detect
+from pipeline.calibrate.fixtures import fixtures_dir
+from pipeline.imaging import decode
+from pipeline.vision.models import load_models
+
+
+def baseline(data: bytes) -> int:
+    models = load_models()
+    pixels = decode(data).pixels
+    rects = models.detector(pixels, 1)
+    for rect in rects:
+        shape = models.shape_predictor(pixels, rect)
+        models.encoder.compute_face_descriptor(pixels, shape)
+    return len(rects)
+
+
+def facepipe_detect(data: bytes) -> int:
+    faces = detect(data).faces
+    return len(faces or [])
+
+
+def timed(
+    run: Callable[[bytes], int], photos: dict[str, bytes], rounds: int
+) -> tuple[float, dict[str, int]]:
+    """Best-of-rounds seconds per image, and faces found per photo."""
+    best = float("inf")
+    found: dict[str, int] = {}
+    for _ in range(rounds):
+        start = time.perf_counter()
+        found = {name: run(data) for name, data in photos.items()}
+        best = min(best, time.perf_counter() - start)
+    return best / len(photos), found
+
+
+def recall(found: dict[str, int], labels: dict[str, Any]) -> float:
+    expected = sum(label["faces"] for label in labels.values())
+    return sum(min(found[name], label["faces"]) for name, label in labels.items()) / expected
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    faces = fixtures_dir() / "faces"
+    labels = json.loads((faces / "labels.json").read_text())["images"]
+    photos = {name: (faces / name).read_bytes() for name in labels}
+    facepipe_detect(photos["obama.jpg"])  # load the models outside the timings
+
+    base_seconds, base_found = timed(baseline, photos, args.rounds)
+    detect_seconds, detect_found = timed(facepipe_detect, photos, args.rounds)
+    pairs = [
+        ("obama.jpg", "obama2.jpg"),
+        ("obama.jpg", "biden.jpg"),
+        ("rose_leslie.jpg", "kit_harington.jpg"),
+    ]
+    start = time.perf_counter()
+    for a, b in pairs:
+        compare(photos[a], photos[b])
+    compare_seconds = (time.perf_counter() - start) / len(pairs)
+
+    print(
+        json.dumps(
+            {
+                "images": len(photos),
+                "baseline_ms_per_image": round(base_seconds * 1000, 1),
+                "detect_ms_per_image": round(detect_seconds * 1000, 1),
+                "detect_ratio": round(detect_seconds / base_seconds, 3),
+                "target_ratio": 0.6,
+                "baseline_recall": round(recall(base_found, labels), 4),
+                "detect_recall": round(recall(detect_found, labels), 4),
+                "compare_ms_per_pair": round(compare_seconds * 1000, 1),
+                "source": str(Path(faces)),
+            },
+            indent=2,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

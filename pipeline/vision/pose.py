@@ -60,15 +60,15 @@ def estimate_pose(landmarks: Landmarks) -> HeadPose:
     # Start from an upright head in front of the camera at the distance its size implies;
     # unseeded, the solver sometimes settles on the mirror solution (roll ~180 degrees).
     model_width = float(np.ptp(_MODEL_POINTS[:, 0]))
-    rvec = np.zeros((3, 1))
-    tvec = np.array([[0.0], [0.0], [focal * model_width / face_width]])
+    guess_rotation = np.zeros((3, 1))
+    guess_translation = np.array([[0.0], [0.0], [focal * model_width / face_width]])
     ok, rvec, _ = cv2.solvePnP(
         _MODEL_POINTS,
         image_points,
         camera,
         None,
-        rvec=rvec,
-        tvec=tvec,
+        rvec=guess_rotation,
+        tvec=guess_translation,
         useExtrinsicGuess=True,
         flags=cv2.SOLVEPNP_ITERATIVE,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -78,7 +79,7 @@ def compare_command(
     _emit(response.to_json(), as_json, _compare_summary)
 
 
-def _emit(payload: dict[str, Any], as_json: bool, summary: Any) -> None:
+def _emit(payload: dict[str, Any], as_json: bool, summary: Callable[[dict[str, Any]], str]) -> None:
     typer.echo(json.dumps(payload, ensure_ascii=False) if as_json else summary(payload))
 
 

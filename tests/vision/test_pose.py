@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
 
-from pipeline.imaging import RGBImage
+from pipeline.imaging import RGBImage, decode
 from pipeline.settings import EngineSettings
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.landmarks import find_shape, shape_to_array
@@ -41,13 +43,9 @@ def test_rotation_changes_roll_by_the_same_angle(obama: RGBImage, degrees: int) 
     assert pose_of(rotated(obama, degrees)).roll - base == pytest.approx(degrees, abs=3)
 
 
-def test_mirroring_flips_yaw_and_roll(faces_dir: object) -> None:
-    from pathlib import Path  # noqa: PLC0415
-
-    from pipeline.imaging import decode  # noqa: PLC0415
-
+def test_mirroring_flips_yaw_and_roll(faces_dir: Path) -> None:
     # kit_harington.jpg: a clearly turned head (|yaw| ~ 19) with some roll.
-    pixels = decode((Path(str(faces_dir)) / "kit_harington.jpg").read_bytes()).pixels
+    pixels = decode((faces_dir / "kit_harington.jpg").read_bytes()).pixels
     pose, mirrored = pose_of(pixels), pose_of(np.ascontiguousarray(pixels[:, ::-1]))
     assert abs(pose.yaw) > 10
     assert mirrored.yaw == pytest.approx(-pose.yaw, abs=4)
@@ -56,12 +54,8 @@ def test_mirroring_flips_yaw_and_roll(faces_dir: object) -> None:
 
 
 @pytest.mark.parametrize("name", ["biden2.jpg", "alex_lacamoire3.jpg"])
-def test_upright_faces_never_come_out_upside_down(faces_dir: object, name: str) -> None:
+def test_upright_faces_never_come_out_upside_down(faces_dir: Path, name: str) -> None:
     # These two once solved to the mirror solution (roll ~ 179 degrees).
-    from pathlib import Path  # noqa: PLC0415
-
-    from pipeline.imaging import decode  # noqa: PLC0415
-
-    pose = pose_of(decode((Path(str(faces_dir)) / name).read_bytes()).pixels)
+    pose = pose_of(decode((faces_dir / name).read_bytes()).pixels)
     assert abs(pose.roll) < 20
     assert abs(pose.pitch) < 30

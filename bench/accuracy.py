@@ -97,17 +97,21 @@ def rotated(pixels: RGBImage, degrees: float) -> RGBImage:
 
 def roll_error(faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
     singles = [n for n, lab in labels.items() if lab["faces"] == 1]
+    # Each photo's own pose is measured once, not once per angle.
+    upright: dict[str, tuple[RGBImage, float | None]] = {}
+    for name in singles:
+        pixels = load(faces / name)
+        base = largest_face(pixels, SETTINGS)
+        upright[name] = (pixels, None if base is None else estimate_pose(base[1]).roll)
     result = {}
     for degrees in (-35, -20, -10, 10, 20, 35):
         errors, missed = [], 0
-        for name in singles:
-            pixels = load(faces / name)
-            base = largest_face(pixels, SETTINGS)
+        for pixels, base_roll in upright.values():
             turned = largest_face(rotated(pixels, degrees), SETTINGS)
-            if base is None or turned is None:
+            if base_roll is None or turned is None:
                 missed += 1
                 continue
-            change = estimate_pose(turned[1]).roll - estimate_pose(base[1]).roll
+            change = estimate_pose(turned[1]).roll - base_roll
             errors.append(abs(change - degrees))
         result[str(degrees)] = {
             "photos": len(singles),

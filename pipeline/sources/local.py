@@ -13,6 +13,7 @@ from pipeline.errors import (
     SourceAccessDeniedError,
     SourceNotFoundError,
 )
+from pipeline.sources.base import ImageRef
 
 BASE64_PREFIX = "base64://"
 
@@ -49,3 +50,10 @@ def _read_file(path: Path) -> bytes:
         raise InvalidRequestError(f"{path} is a directory, not an image") from exc
     except PermissionError as exc:
         raise SourceAccessDeniedError(f"permission denied: {path}") from exc
+
+
+class LocalFetcher:
+    """The `Fetcher` for paths, `file://` and `base64://`."""
+
+    def fetch(self, ref: ImageRef) -> bytes:
+        return read_image(ref.uri)

@@ -1,0 +1,461 @@
+"""The results store: jobs keyed by idempotency key, claimed by workers, queried by users."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any, Literal
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, Row, and_, create_engine, event, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from pipeline.errors import FacepipeError
+from pipeline.jobs import JobKind, JobOutcome, JobSpec
+from pipeline.sources import ImageRef
+from pipeline.store.schema import backfill_checkpoints, jobs
+
+Status = Literal["queued", "running", "retrying", "succeeded", "failed"]
+TERMINAL: tuple[Status, ...] = ("succeeded", "failed")
+MIGRATIONS = Path(__file__).with_name("migrations")
+# SQLite allows 999 bound parameters per statement in older builds.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One stored job and, once finished, its result."""
+
+    task_id: str
+    spec: JobSpec
+    queue: str
+    status: Status
+    attempts: int
+    error_code: int | None
+    error_name: str | None
+    error_msg: str | None
+    result: dict[str, Any] | None
+    faces: int | None
+    qualified_faces: int | None
+    created_at: datetime
+    finished_at: datetime | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as one JSONL export line."""
+        return {
+            "taskId": self.task_id,
+            "kind": self.spec.kind,
+            "source": self.spec.source.uri,
+            "etag": self.spec.source.etag,
+            "target": self.spec.target.uri if self.spec.target else None,
+            "status": self.status,
+            "attempts": self.attempts,
+            "errorCode": self.error_code,
+            "error": self.error_name,
+            "result": self.result,
+        }
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What `submit` did with one job; `enqueue` says whether a message must be sent."""
+
+    task_id: str
+    state: Literal["new", "pending", "done", "requeued"]
+
+    @property
+    def enqueue(self) -> bool:
+        return self.state != "done"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A worker's attempt to take a job: `claimed` (run it), `done` or `busy` (elsewhere)."""
+
+    outcome: Literal["claimed", "done", "busy", "missing"]
+    record: JobRecord | None = None
+
+
+@dataclass
+class Summary:
+    """Counts over a set of jobs, for progress bars and the end-of-run report."""
+
+    total: int = 0
+    by_status: Counter[str] = field(default_factory=Counter)
+    failed_by_code: Counter[str] = field(default_factory=Counter)
+    faces: int = 0
+    qualified_faces: int = 0
+
+    @property
+    def finished(self) -> int:
+        return sum(self.by_status[status] for status in TERMINAL)
+
+
+class ResultStore:
+    """Jobs and results over SQLAlchemy Core: SQLite by default, PostgreSQL in production.
+
+    `lease` is how long a running job stays claimed by a worker that stopped answering; it
+    must exceed the workers' hard time limit.
+    """
+
+    def __init__(self, url: str, *, lease: timedelta = timedelta(minutes=5)) -> None:
+        self.url = url
+        self.engine = _create_engine(url)
+        self._lease = lease
+        self._insert = (
+            postgresql.insert if self.engine.dialect.name == "postgresql" else (sqlite.insert)
+        )
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema in place (Alembic, to the newest revision)."""
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- producers ----------------------------------------------------------------------
+
+    def submit(
+        self,
+        specs: Sequence[JobSpec],
+        *,
+        queue: str,
+        reprocess: bool = False,
+        callback_url: str | None = None,
+        callback_seed: str | None = None,
+    ) -> list[Submission]:
+        """Record jobs, one row per idempotency key, and say which ones need a message.
+
+        A finished job is `done` (no message) unless `reprocess`, which re-queues it while
+        keeping its previous result until the new one is stored. A job that is queued or
+        running is `pending` and gets another message: if the first was lost before it was
+        sent, this one does the work; if not, the worker sees the job finished and skips it.
+        """
+        keys = [spec.idempotency_key() for spec in specs]
+        now = _now()
+        existing = self._statuses(keys)
+        fresh = {key: spec for key, spec in zip(keys, specs, strict=True) if key not in existing}
+        if fresh:
+            rows = [
+                _new_row(
+                    key, spec, queue, now, callback_url=callback_url, callback_seed=callback_seed
+                )
+                for key, spec in fresh.items()
+            ]
+            with self.engine.begin() as connection:
+                connection.execute(
+                    self._insert(jobs).on_conflict_do_nothing(index_elements=["idempotency_key"]),
+                    rows,
+                )
+            # Another producer may have won the race for some keys: read back the real ids.
+            existing_after = self._statuses(list(fresh))
+        else:
+            existing_after = {}
+        if reprocess:
+            self._requeue([key for key, (_, status) in existing.items() if status in TERMINAL])
+        submissions = []
+        for key in keys:
+            if key in existing:
+                task_id, status = existing[key]
+                if status in TERMINAL:
+                    state: Literal["pending", "done", "requeued"] = (
+                        "requeued" if reprocess else "done"
+                    )
+                else:
+                    state = "pending"
+                submissions.append(Submission(task_id, state))
+            else:
+                submissions.append(Submission(existing_after[key][0], "new"))
+        return submissions
+
+    def _statuses(self, keys: Sequence[str]) -> dict[str, tuple[str, Status]]:
+        found: dict[str, tuple[str, Status]] = {}
+        with self.engine.connect() as connection:
+            for chunk in _chunks(keys):
+                query = select(jobs.c.idempotency_key, jobs.c.task_id, jobs.c.status).where(
+                    jobs.c.idempotency_key.in_(chunk)
+                )
+                for key, task_id, status in connection.execute(query):
+                    found[key] = (task_id, status)
+        return found
+
+    def _requeue(self, keys: Sequence[str]) -> None:
+        with self.engine.begin() as connection:
+            for chunk in _chunks(keys):
+                connection.execute(
+                    update(jobs)
+                    .where(jobs.c.idempotency_key.in_(chunk))
+                    .values(status="queued", claimed_by=None, attempts=0, updated_at=_now())
+                )
+
+    # -- workers ------------------------------------------------------------------------
+
+    def claim(self, task_id: str, delivery_id: str) -> Claim:
+        """Take a job for one delivery of its message, counting the delivery.
+
+        The same delivery may re-claim (a redelivered message after its worker died); another
+        may take over a running job only when its lease expired.
+        """
+        now = _now()
+        claimable = or_(
+            jobs.c.status.in_(("queued", "retrying")),
+            and_(
+                jobs.c.status == "running",
+                or_(jobs.c.claimed_by == delivery_id, jobs.c.updated_at < now - self._lease),
+            ),
+        )
+        with self.engine.begin() as connection:
+            taken = connection.execute(
+                update(jobs)
+                .where(jobs.c.task_id == task_id, claimable)
+                .values(
+                    status="running",
+                    claimed_by=delivery_id,
+                    attempts=jobs.c.attempts + 1,
+                    updated_at=now,
+                )
+            ).rowcount
+        record = self.get(task_id)
+        if record is None:
+            return Claim("missing")
+        if taken:
+            return Claim("claimed", record)
+        return Claim("done" if record.status in TERMINAL else "busy", record)
+
+    def complete(self, task_id: str, delivery_id: str, outcome: JobOutcome) -> bool:
+        """Store a successful result; False when the claim was lost to another delivery."""
+        return self._finish(
+            task_id,
+            delivery_id,
+            status="succeeded",
+            result=json.dumps(outcome.result),
+            faces=outcome.faces,
+            qualified_faces=outcome.qualified_faces,
+            error_code=None,
+            error_name=None,
+            error_msg=None,
+        )
+
+    def fail(
+        self, task_id: str, delivery_id: str, error: FacepipeError, result: dict[str, Any]
+    ) -> bool:
+        """Store a permanent failure with its code, and the error in the documented shape."""
+        return self._finish(
+            task_id,
+            delivery_id,
+            status="failed",
+            result=json.dumps(result),
+            faces=None,
+            qualified_faces=None,
+            **_error_columns(error),
+        )
+
+    def mark_retrying(self, task_id: str, delivery_id: str, error: FacepipeError) -> None:
+        """Release the claim after a transient error; the retry message re-claims it."""
+        with self.engine.begin() as connection:
+            connection.execute(
+                update(jobs)
+                .where(jobs.c.task_id == task_id, jobs.c.claimed_by == delivery_id)
+                .values(status="retrying", updated_at=_now(), **_error_columns(error))
+            )
+
+    def _finish(self, task_id: str, delivery_id: str, **values: Any) -> bool:
+        now = _now()
+        with self.engine.begin() as connection:
+            written = connection.execute(
+                update(jobs)
+                .where(
+                    jobs.c.task_id == task_id,
+                    jobs.c.claimed_by == delivery_id,
+                    jobs.c.status == "running",
+                )
+                .values(updated_at=now, finished_at=now, **values)
+            ).rowcount
+        return bool(written)
+
+    # -- queries ------------------------------------------------------------------------
+
+    def get(self, task_id: str) -> JobRecord | None:
+        with self.engine.connect() as connection:
+            row = connection.execute(select(jobs).where(jobs.c.task_id == task_id)).first()
+        return None if row is None else _record(row)
+
+    def find(
+        self,
+        *,
+        prefix: str | None = None,
+        status: Status | None = None,
+        task_ids: Sequence[str] | None = None,
+    ) -> Iterator[JobRecord]:
+        """Jobs by source-URI prefix, status and/or task ids, oldest first."""
+        for chunk in _chunks(task_ids) if task_ids is not None else [None]:
+            query = select(jobs).order_by(jobs.c.created_at, jobs.c.task_id)
+            if chunk is not None:
+                query = query.where(jobs.c.task_id.in_(chunk))
+            if prefix is not None:
+                query = query.where(jobs.c.source_uri.startswith(prefix, autoescape=True))
+            if status is not None:
+                query = query.where(jobs.c.status == status)
+            with self.engine.connect() as connection:
+                for row in connection.execution_options(yield_per=1000).execute(query):
+                    yield _record(row)
+
+    def export_jsonl(self, out: IO[str], **filters: Any) -> int:
+        """Write the matching jobs as JSON lines; returns how many."""
+        count = 0
+        for record in self.find(**filters):
+            out.write(json.dumps(record.to_json()) + "\n")
+            count += 1
+        return count
+
+    def summary(self, task_ids: Sequence[str] | None = None) -> Summary:
+        summary = Summary()
+        columns = (
+            jobs.c.status,
+            jobs.c.error_code,
+            jobs.c.error_name,
+            func.count(),
+            func.coalesce(func.sum(jobs.c.faces), 0),
+            func.coalesce(func.sum(jobs.c.qualified_faces), 0),
+        )
+        with self.engine.connect() as connection:
+            for chunk in _chunks(task_ids) if task_ids is not None else [None]:
+                query = select(*columns).group_by(
+                    jobs.c.status, jobs.c.error_code, jobs.c.error_name
+                )
+                if chunk is not None:
+                    query = query.where(jobs.c.task_id.in_(chunk))
+                for status, code, name, count, faces, qualified in connection.execute(query):
+                    summary.total += count
+                    summary.by_status[status] += count
+                    summary.faces += faces
+                    summary.qualified_faces += qualified
+                    if status == "failed":
+                        summary.failed_by_code[f"{code} {name}"] += count
+        return summary
+
+    # -- backfill checkpoints ----------------------------------------------------------
+
+    def checkpoint(self, name: str) -> tuple[str, int] | None:
+        """The last key a backfill enqueued, and how many it had enqueued by then."""
+        with self.engine.connect() as connection:
+            row = connection.execute(
+                select(backfill_checkpoints.c.last_key, backfill_checkpoints.c.enqueued).where(
+                    backfill_checkpoints.c.name == name
+                )
+            ).first()
+        return None if row is None else (row[0], row[1])
+
+    def save_checkpoint(self, name: str, last_key: str, enqueued: int) -> None:
+        values = {"name": name, "last_key": last_key, "enqueued": enqueued, "updated_at": _now()}
+        statement = self._insert(backfill_checkpoints).values(**values)
+        statement = statement.on_conflict_do_update(index_elements=["name"], set_=values)
+        with self.engine.begin() as connection:
+            connection.execute(statement)
+
+    def clear_checkpoint(self, name: str) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(
+                backfill_checkpoints.delete().where(backfill_checkpoints.c.name == name)
+            )
+
+
+def _create_engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _tune(connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
+        # WAL lets the CLI read progress while worker processes write results.
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    return engine
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def _new_row(
+    key: str,
+    spec: JobSpec,
+    queue: str,
+    now: datetime,
+    *,
+    callback_url: str | None,
+    callback_seed: str | None,
+) -> dict[str, Any]:
+    return {
+        "task_id": uuid.uuid4().hex,
+        "idempotency_key": key,
+        "kind": spec.kind,
+        "source_uri": spec.source.uri,
+        "etag": spec.source.etag,
+        "version": spec.source.version,
+        "data_id": spec.source.data_id,
+        "target_uri": spec.target.uri if spec.target else None,
+        "target_etag": spec.target.etag if spec.target else None,
+        "params": json.dumps(dict(spec.params), sort_keys=True),
+        "queue": queue,
+        "status": "queued",
+        "attempts": 0,
+        "callback_url": callback_url,
+        "callback_seed": callback_seed,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _error_columns(error: FacepipeError) -> dict[str, Any]:
+    return {"error_code": error.code, "error_name": error.name, "error_msg": error.message}
+
+
+def _record(row: Row[Any]) -> JobRecord:
+    m = row._mapping
+    kind: JobKind = m["kind"]
+    target = ImageRef(m["target_uri"], etag=m["target_etag"]) if m["target_uri"] else None
+    spec = JobSpec(
+        kind=kind,
+        source=ImageRef(
+            m["source_uri"], etag=m["etag"], version=m["version"], data_id=m["data_id"]
+        ),
+        target=target,
+        params=json.loads(m["params"]),
+    )
+    return JobRecord(
+        task_id=m["task_id"],
+        spec=spec,
+        queue=m["queue"],
+        status=m["status"],
+        attempts=m["attempts"],
+        error_code=m["error_code"],
+        error_name=m["error_name"],
+        error_msg=m["error_msg"],
+        result=json.loads(m["result"]) if m["result"] else None,
+        faces=m["faces"],
+        qualified_faces=m["qualified_faces"],
+        created_at=m["created_at"],
+        finished_at=m["finished_at"],
+    )

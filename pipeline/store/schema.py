@@ -1,0 +1,85 @@
+"""The results store's tables (SQLAlchemy Core), one schema for SQLite and PostgreSQL.
+
+Alembic migrations in `migrations/versions/` create and upgrade these tables in place; a
+change here needs a new migration (`alembic revision`), never an edit of an applied one.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# One row per (source, content version, kind, params): the unit of work and its result.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("task_id", String(32), primary_key=True),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("source_uri", Text, nullable=False),
+    Column("etag", String(256)),
+    Column("version", String(256)),
+    Column("data_id", String(256)),
+    Column("target_uri", Text),
+    Column("target_etag", String(256)),
+    Column("params", Text, nullable=False, server_default="{}"),
+    Column("queue", String(16), nullable=False),
+    # queued -> running -> succeeded | failed; running -> retrying -> running on transient errors
+    Column("status", String(16), nullable=False),
+    # Deliveries that claimed the job; capped by FACEPIPE_WORKER_MAX_DELIVERIES.
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(64)),
+    Column("error_code", Integer),
+    Column("error_name", String(64)),
+    Column("error_msg", Text),
+    # The documented response JSON (Green detect or CompareFaces), also for failures.
+    Column("result", Text),
+    Column("faces", Integer),
+    Column("qualified_faces", Integer),
+    # For the async API's signed callbacks (the webhook deliveries table below).
+    Column("callback_url", Text),
+    Column("callback_seed", String(256)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Index("ix_jobs_status", "status"),
+    Index("ix_jobs_source_uri", "source_uri"),
+)
+
+# Where a backfill got to, so a crashed one resumes with ListObjectsV2 StartAfter.
+backfill_checkpoints = Table(
+    "backfill_checkpoints",
+    metadata,
+    Column("name", String(512), primary_key=True),
+    Column("last_key", Text, nullable=False),
+    Column("enqueued", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# Callback deliveries; retries are scheduled here (next_attempt_at), not in Celery countdowns.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("delivery_id", String(32), primary_key=True),
+    Column("task_id", String(32), ForeignKey("jobs.task_id"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True)),
+    Column("last_status", Integer),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from pipeline.analysis import compare, detect
-from pipeline.errors import InvalidRequestError
+from pipeline.contract import CompareResponse, DetectResponse
+from pipeline.errors import FacepipeError, InvalidRequestError
 from pipeline.settings import Settings
 from pipeline.sources import ImageRef, Sources
 
@@ -76,3 +77,12 @@ def run_job(task_id: str, spec: JobSpec, sources: Sources, settings: Settings) -
         faces=len(faces),
         qualified_faces=sum(1 for face in faces if face.qualified),
     )
+
+
+def failure_result(task_id: str, spec: JobSpec, error: FacepipeError) -> dict[str, Any]:
+    """A failed job's result in the same documented shape a success would have."""
+    if spec.kind == "compare":
+        return CompareResponse.from_error(error, request_id=task_id).to_json()
+    return DetectResponse.from_error(
+        error, task_id=task_id, data_id=spec.source.data_id, url=spec.source.uri
+    ).to_json()

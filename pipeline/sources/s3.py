@@ -88,11 +88,11 @@ class BucketFetcher:
     """Reads and lists bucket objects, mapping S3 errors onto facepipe's error tree."""
 
     def __init__(self, settings: SourceSettings, limits: ImageLimits) -> None:
-        self._settings = settings
+        self.settings = settings
         self._max_bytes = limits.max_bytes
 
     def fetch(self, ref: ImageRef) -> bytes:
-        location = parse_location(ref.uri, self._settings)
+        location = parse_location(ref.uri, self.settings)
         if not location.key:
             raise InvalidRequestError(f"{ref.uri!r} names a bucket, not an object")
         request: dict[str, Any] = {"Bucket": location.bucket, "Key": location.key}
@@ -112,7 +112,7 @@ class BucketFetcher:
         self, prefix_uri: str, start_after: str | None = None
     ) -> Iterator[list[ListedObject]]:
         """Pages of up to 1,000 objects under a prefix, in key order, after `start_after`."""
-        location = parse_location(prefix_uri, self._settings)
+        location = parse_location(prefix_uri, self.settings)
         paginator = self._client(location).get_paginator("list_objects_v2")
         request: dict[str, Any] = {"Bucket": location.bucket, "Prefix": location.key}
         if start_after:
@@ -126,7 +126,7 @@ class BucketFetcher:
                 ]
 
     def _client(self, location: BucketLocation) -> S3Client:
-        settings = self._settings
+        settings = self.settings
         region = settings.oss_region if location.scheme == "oss" else settings.s3_region
         # OSS's S3 API only accepts virtual-hosted addressing.
         style: AddressingStyle = (

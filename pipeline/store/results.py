@@ -145,7 +145,7 @@ class ResultStore:
         """
         keys = [spec.idempotency_key() for spec in specs]
         now = _now()
-        existing = self._statuses(keys)
+        existing = self.statuses(keys)
         fresh = {key: spec for key, spec in zip(keys, specs, strict=True) if key not in existing}
         if fresh:
             rows = [
@@ -160,7 +160,7 @@ class ResultStore:
                     rows,
                 )
             # Another producer may have won the race for some keys: read back the real ids.
-            existing_after = self._statuses(list(fresh))
+            existing_after = self.statuses(list(fresh))
         else:
             existing_after = {}
         if reprocess:
@@ -180,7 +180,8 @@ class ResultStore:
                 submissions.append(Submission(existing_after[key][0], "new"))
         return submissions
 
-    def _statuses(self, keys: Sequence[str]) -> dict[str, tuple[str, Status]]:
+    def statuses(self, keys: Sequence[str]) -> dict[str, tuple[str, Status]]:
+        """Task id and status of the jobs with these idempotency keys (absent: no job)."""
         found: dict[str, tuple[str, Status]] = {}
         with self.engine.connect() as connection:
             for chunk in _chunks(keys):

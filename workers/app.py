@@ -1,0 +1,59 @@
+"""The Celery app: Redis broker, three queues, and the reliability settings of DESIGN.md.
+
+`celery -A workers.app worker` (or `facepipe worker`) reads `FACEPIPE_*` settings from the
+environment here, at the entry point.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+from pipeline.settings import Settings, WorkerSettings
+
+QUEUES = ("realtime", "bulk", "webhooks")
+DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
+
+
+def create_app(settings: Settings) -> Celery:
+    """A Celery app configured from `settings`; tasks are registered by `workers.tasks`."""
+    worker = settings.worker
+    _check_limits(worker)
+    broker = settings.broker_url or DEFAULT_BROKER
+    app = Celery("facepipe", broker=broker, include=["workers.tasks"])
+    # Redis reads the visibility timeout from both transport options: keep them equal.
+    transport = {"visibility_timeout": worker.visibility_timeout}
+    app.conf.update(
+        # Each queue on its own direct exchange, so `queue=` at send time routes unambiguously.
+        task_queues=[Queue(name, Exchange(name), routing_key=name) for name in QUEUES],
+        task_default_queue="bulk",
+        task_routes={"facepipe.deliver_webhook": {"queue": "webhooks"}},
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        # Ack only after the task finished, and requeue when its process dies: a crash or
+        # SIGKILL mid-task hands the message to another worker instead of losing it.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_soft_time_limit=worker.soft_time_limit,
+        task_time_limit=worker.time_limit,
+        broker_transport_options=transport,
+        result_backend_transport_options=transport,
+        worker_max_tasks_per_child=worker.max_tasks_per_child,
+        worker_max_memory_per_child=worker.max_memory_per_child_kb,
+        broker_connection_retry_on_startup=True,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+    )
+    return app
+
+
+def _check_limits(worker: WorkerSettings) -> None:
+    if not worker.soft_time_limit < worker.time_limit < worker.visibility_timeout:
+        raise ValueError(
+            "need soft_time_limit < time_limit < visibility_timeout, got "
+            f"{worker.soft_time_limit} / {worker.time_limit} / {worker.visibility_timeout}"
+        )
+
+
+app = create_app(Settings())

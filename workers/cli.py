@@ -1,0 +1,215 @@
+"""The `facepipe` commands that need the queue: run, worker, backfill, listen, results.
+
+They extend `pipeline.cli.app` here so that `pipeline` itself never imports Celery.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
+
+from pipeline.cli import app
+from pipeline.jobs import JobKind
+from pipeline.producers.backfill import BackfillOptions, BackfillReport, backfill
+from pipeline.settings import Settings
+from pipeline.sources import Sources
+from pipeline.store import ResultStore, Summary
+from pipeline.store.results import Status
+from workers.app import QUEUES, create_app
+from workers.queue import CeleryJobQueue
+from workers.run import run_pipeline
+
+# Photos from scikit-image's bundled data, plus a TIFF to show how a refused file is reported.
+SAMPLES = (
+    "astronaut.png",
+    "camera.png",
+    "chelsea.png",
+    "coffee.png",
+    "rocket.jpg",
+    "no_time_for_that_tiny.gif",
+    "multipage.tif",
+)
+Kind = Annotated[str, typer.Option("--task", help="detect | attributes")]
+
+
+def write_samples(folder: Path) -> Path:
+    """Copy the bundled sample images into `folder` (the README's first command uses them)."""
+    import skimage.data  # noqa: PLC0415 - only the sample run needs it
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in SAMPLES:
+        # copy2 keeps the modification time, so a rerun finds the same ETags and reuses results.
+        shutil.copy2(Path(skimage.data.__file__).parent / name, folder / name)
+    return folder
+
+
+@app.command("run")
+def run_command(
+    target: Annotated[
+        str | None, typer.Argument(help="A folder, a file, or an s3:// / oss:// prefix.")
+    ] = None,
+    *,
+    task: Kind = "detect",
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Run on sample photos bundled with scikit-image.")
+    ] = False,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1)] = os.cpu_count() or 1,
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("facepipe-results.jsonl"),
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Run the whole pipeline: enqueue, analyse with workers, store, export, summarise."""
+    if sample:
+        target = str(write_samples(Path("facepipe-samples")))
+    if target is None:
+        raise typer.BadParameter("give a folder or bucket prefix, or --sample")
+    kind = _kind(task)
+    report = run_pipeline(
+        target,
+        kind=kind,
+        settings=Settings(),
+        concurrency=workers,
+        output=output,
+        show_progress=progress and sys.stderr.isatty(),
+    )
+    rate = report.summary.total / report.seconds if report.seconds else 0.0
+    typer.echo(_summary_text(report.summary))
+    typer.echo(f"{rate:.1f} images/s; results in {report.output} and the store")
+
+
+@app.command("worker")
+def worker_command(
+    queues: Annotated[str, typer.Option(help="Comma-separated queues.")] = ",".join(QUEUES),
+    concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1)] = os.cpu_count() or 1,
+    loglevel: Annotated[str, typer.Option()] = "INFO",
+) -> None:
+    """Start a Celery worker on FACEPIPE_BROKER_URL (production)."""
+    celery = create_app(Settings())
+    ResultStore(Settings().store_url).migrate()
+    celery.worker_main(
+        ["worker", "--queues", queues, "--concurrency", str(concurrency), "--loglevel", loglevel]
+    )
+
+
+@app.command("backfill")
+def backfill_command(
+    target: Annotated[str, typer.Argument(help="s3://bucket/prefix, oss://... or a folder.")],
+    *,
+    task: Kind = "detect",
+    missing: Annotated[
+        bool,
+        typer.Option(
+            "--missing/--all",
+            help="--missing skips images with a result for the same ETag; --all redoes them.",
+        ),
+    ] = True,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, enqueue nothing.")] = False,
+    rate: Annotated[float | None, typer.Option(help="At most this many objects/s.")] = None,
+    high_water: Annotated[int, typer.Option(help="Pause while the queue is longer.")] = 50_000,
+) -> None:
+    """Enqueue every image under a prefix on the bulk queue; resumes after a crash."""
+    settings = Settings()
+    store = ResultStore(settings.store_url)
+    store.migrate()
+    queue = CeleryJobQueue(create_app(settings))
+    with _listing_progress() as on_batch:
+        options = BackfillOptions(
+            kind=_kind(task),
+            reprocess=not missing,
+            dry_run=dry_run,
+            rate=rate,
+            high_water=high_water,
+            on_batch=on_batch,
+        )
+        report = backfill(target, store, queue, Sources(settings).buckets, options)
+    verb = "would enqueue" if dry_run else "enqueued"
+    typer.echo(
+        f"listed {report.listed}, {verb} {report.enqueued}, skipped {report.skipped}"
+        + (f" (resumed after {report.resumed_after!r})" if report.resumed_after else "")
+    )
+
+
+results_app = typer.Typer(help="Query the results store.")
+app.add_typer(results_app, name="results")
+
+
+@results_app.command("get")
+def results_get(task_id: str) -> None:
+    """Print one job's stored record as JSON."""
+    record = ResultStore(Settings().store_url).get(task_id)
+    if record is None:
+        raise typer.Exit(code=1)
+    typer.echo(json.dumps(record.to_json(), ensure_ascii=False))
+
+
+@results_app.command("export")
+def results_export(
+    prefix: Annotated[str | None, typer.Option(help="Source URI prefix.")] = None,
+    status: Annotated[str | None, typer.Option(help="queued|running|succeeded|failed")] = None,
+) -> None:
+    """Write matching jobs to stdout as JSON lines."""
+    store = ResultStore(Settings().store_url)
+    store.export_jsonl(sys.stdout, prefix=prefix, status=_status(status))
+
+
+def _kind(task: str) -> JobKind:
+    if task == "detect":
+        return "detect"
+    if task == "attributes":
+        return "attributes"
+    raise typer.BadParameter(f"--task must be detect or attributes, not {task!r}")
+
+
+def _status(value: str | None) -> Status | None:
+    statuses: tuple[Status, ...] = ("queued", "running", "retrying", "succeeded", "failed")
+    if value is None:
+        return None
+    for status in statuses:
+        if value == status:
+            return status
+    raise typer.BadParameter(f"--status must be one of {', '.join(statuses)}")
+
+
+def _summary_text(summary: Summary) -> str:
+    failed = ", ".join(f"{code}: {n}" for code, n in sorted(summary.failed_by_code.items()))
+    return (
+        f"images {summary.total}, succeeded {summary.by_status['succeeded']}, "
+        f"faces {summary.faces}, qualified {summary.qualified_faces}, "
+        f"failed {summary.by_status['failed']}" + (f" ({failed})" if failed else "")
+    )
+
+
+@contextmanager
+def _listing_progress() -> Iterator[Callable[[BackfillReport], None]]:
+    if not sys.stderr.isatty():
+        yield lambda _: None
+        return
+    columns = (
+        TextColumn("listing"),
+        TextColumn("{task.fields[listed]} listed, {task.completed:.0f} enqueued"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns) as progress:
+        task = progress.add_task("backfill", total=None, listed=0, rate="")
+        started = time.monotonic()
+
+        def on_batch(report: BackfillReport) -> None:
+            elapsed = max(time.monotonic() - started, 1e-6)
+            progress.update(
+                task,
+                completed=report.enqueued,
+                listed=report.listed,
+                rate=f"{report.listed / elapsed:,.0f} objects/s",
+            )
+
+        yield on_batch

@@ -1,0 +1,30 @@
+"""`JobQueue` over Celery: what producers use to send job messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from celery import Celery
+
+from pipeline.jobs import JobKind
+from pipeline.producers.queue import QueueName
+
+
+class CeleryJobQueue:
+    def __init__(self, app: Celery) -> None:
+        self._app = app
+
+    def enqueue(self, jobs: Sequence[tuple[str, JobKind]], queue: QueueName) -> None:
+        # One pooled connection for the whole batch instead of one per message.
+        with self._app.producer_or_acquire() as producer:
+            for task_id, kind in jobs:
+                self._app.send_task(
+                    f"facepipe.{kind}", args=[task_id], queue=queue, producer=producer
+                )
+
+    def depth(self, queue: QueueName) -> int:
+        with self._app.connection_for_write() as connection:
+            # kombu's Redis channel exposes its redis-py client; the queue is a Redis list.
+            channel: Any = connection.default_channel
+            return int(channel.client.llen(queue))

@@ -1,0 +1,127 @@
+"""`facepipe run`: the whole pipeline over a folder or bucket prefix, start to finish.
+
+Without `FACEPIPE_BROKER_URL` it brings its own broker and workers (see `embedded`); with
+one, it only enqueues and follows the shared workers' progress.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from tempfile import TemporaryDirectory
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from pipeline.jobs import JobKind
+from pipeline.producers.backfill import BackfillOptions, backfill
+from pipeline.settings import Settings
+from pipeline.sources import Sources
+from pipeline.store import ResultStore, Summary
+from workers.app import create_app
+from workers.embedded import private_broker, worker_processes
+from workers.queue import CeleryJobQueue
+
+POLL = 0.25
+_Advance = Callable[[int], None]
+
+
+class WorkersDiedError(RuntimeError):
+    """The embedded worker process exited while jobs were still unfinished."""
+
+
+@dataclass(frozen=True)
+class RunReport:
+    summary: Summary
+    output: Path
+    seconds: float
+
+
+def run_pipeline(
+    target: str,
+    *,
+    kind: JobKind,
+    settings: Settings,
+    concurrency: int,
+    output: Path,
+    show_progress: bool = True,
+) -> RunReport:
+    """Analyse everything under `target`; results go to the store and to `output` (JSONL)."""
+    started = time.monotonic()
+    store = ResultStore(settings.store_url)
+    store.migrate()
+    with ExitStack() as stack:
+        worker = None
+        environment: dict[str, str] = {}
+        if settings.broker_url is None:
+            directory = Path(stack.enter_context(TemporaryDirectory(prefix="facepipe-")))
+            broker = stack.enter_context(private_broker(directory))
+            settings = settings.model_copy(update={"broker_url": broker})
+            environment = {"FACEPIPE_BROKER_URL": broker, "FACEPIPE_STORE_URL": store.url}
+        queue = CeleryJobQueue(create_app(settings))
+        options = BackfillOptions(kind=kind, queue="bulk", collect_task_ids=True, checkpoint=False)
+        report = backfill(target, store, queue, Sources(settings).buckets, options)
+        if environment and report.enqueued:
+            # Workers start only when there is work: a rerun over analysed images is instant.
+            worker = stack.enter_context(worker_processes(environment, concurrency))
+        summary = _follow(store, report.task_ids, worker, show_progress)
+    with output.open("w", encoding="utf-8") as out:
+        store.export_jsonl(out, task_ids=report.task_ids)
+    store.close()
+    return RunReport(summary=summary, output=output, seconds=time.monotonic() - started)
+
+
+def _follow(
+    store: ResultStore,
+    task_ids: list[str],
+    worker: subprocess.Popen[bytes] | None,
+    show_progress: bool,
+) -> Summary:
+    """Wait until every job is finished, showing progress with rate and ETA."""
+    with _progress(len(task_ids), show_progress) as advance:
+        while True:
+            summary = store.summary(task_ids)
+            advance(summary.finished)
+            if summary.finished >= len(task_ids):
+                return summary
+            if worker is not None and worker.poll() is not None:
+                raise WorkersDiedError(
+                    f"the worker exited with status {worker.returncode}; "
+                    f"{summary.finished} of {len(task_ids)} jobs finished"
+                )
+            time.sleep(POLL)
+
+
+@contextmanager
+def _progress(total: int, show: bool) -> Iterator[_Advance]:
+    if not show:
+        yield lambda _: None
+        return
+    columns = (
+        TextColumn("analysing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, transient=False) as progress:
+        task = progress.add_task("run", total=total, rate="")
+        started = time.monotonic()
+
+        def advance(done: int) -> None:
+            elapsed = max(time.monotonic() - started, 1e-6)
+            progress.update(task, completed=done, rate=f"{done / elapsed:.1f} img/s")
+
+        yield advance

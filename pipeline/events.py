@@ -1,0 +1,88 @@
+"""Bucket-upload notifications -> ImageRefs, for AWS S3, MinIO and Aliyun OSS.
+
+- AWS S3 (direct to SQS, or wrapped in an SNS notification): `{"Records": [{"eventName":
+  "ObjectCreated:Put", "s3": {"bucket": {"name"}, "object": {"key", "eTag", "versionId"}}}]}`;
+  keys are URL-encoded with `+` for spaces; `{"Event": "s3:TestEvent"}` is sent when a
+  notification is configured and carries no object.
+- MinIO webhook/queue targets: the same records (eventName `s3:ObjectCreated:Put`), plus
+  top-level `EventName` and `Key`.
+- Aliyun OSS (MNS queue/topic or EventBridge): `{"events": [{"eventName":
+  "ObjectCreated:PutObject", "region", "oss": {"bucket": {"name"}, "object": {"key", "eTag"}}}]}`,
+  sometimes base64-encoded by MNS.
+
+Only object-created events make jobs; deletions and other kinds are ignored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+from urllib.parse import unquote_plus
+
+from pipeline.errors import InvalidRequestError
+from pipeline.sources import ImageRef
+
+
+def parse_event(body: str | bytes | dict[str, Any]) -> list[ImageRef]:
+    """The images an S3, MinIO or OSS notification announces (empty for test events)."""
+    message = body if isinstance(body, dict) else _load(body)
+    if message.get("Type") == "Notification" and isinstance(message.get("Message"), str):
+        return parse_event(message["Message"])  # SNS envelope
+    if message.get("Event") == "s3:TestEvent":
+        return []
+    if "Records" in message:
+        return [ref for record in message["Records"] if (ref := _s3_record(record))]
+    if "events" in message:
+        return [ref for event in message["events"] if (ref := _oss_event(event))]
+    raise InvalidRequestError("not an S3, MinIO or OSS event notification")
+
+
+def _load(body: str | bytes) -> dict[str, Any]:
+    text = body.decode() if isinstance(body, bytes) else body
+    try:
+        loaded = json.loads(text)
+    except json.JSONDecodeError:
+        # MNS may deliver the JSON base64-encoded.
+        try:
+            loaded = json.loads(base64.b64decode(text, validate=True))
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidRequestError("the event body is neither JSON nor base64 JSON") from exc
+    if not isinstance(loaded, dict):
+        raise InvalidRequestError("the event body is not a JSON object")
+    return loaded
+
+
+def _created(event_name: str) -> bool:
+    # AWS "ObjectCreated:Put", MinIO "s3:ObjectCreated:Put", OSS "ObjectCreated:PutObject".
+    return event_name.removeprefix("s3:").startswith("ObjectCreated:")
+
+
+def _s3_record(record: dict[str, Any]) -> ImageRef | None:
+    if not _created(str(record.get("eventName", ""))):
+        return None
+    s3 = record["s3"]
+    key = unquote_plus(s3["object"]["key"])
+    return ImageRef(
+        f"s3://{s3['bucket']['name']}/{key}",
+        etag=_etag(s3["object"].get("eTag")),
+        version=s3["object"].get("versionId") or None,
+        data_id=key,
+    )
+
+
+def _oss_event(event: dict[str, Any]) -> ImageRef | None:
+    if not _created(str(event.get("eventName", ""))):
+        return None
+    oss = event["oss"]
+    key = unquote_plus(oss["object"]["key"])
+    return ImageRef(
+        f"oss://{oss['bucket']['name']}/{key}",
+        etag=_etag(oss["object"].get("eTag")),
+        data_id=key,
+    )
+
+
+def _etag(value: Any) -> str | None:
+    return str(value).strip('"') if value else None

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine
 
 from pipeline.calibrate.fixtures import fixtures_dir
 from pipeline.imaging import RGBImage, decode
+from tests.services import AWS_TEST_ENV, postgres_database, redis_broker
+from tests.support import free_port
 
 
 def _require_fixtures() -> Path:
@@ -42,3 +46,55 @@ def face_labels(faces_dir: Path) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def obama(faces_dir: Path) -> RGBImage:
     return decode((faces_dir / "obama.jpg").read_bytes()).pixels
+
+
+# -- real services (see tests/services.py) ---------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def broker_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with redis_broker(tmp_path_factory.mktemp("broker")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def aws_env() -> Iterator[dict[str, str]]:
+    saved = {key: os.environ.get(key) for key in AWS_TEST_ENV}
+    os.environ.update(AWS_TEST_ENV)
+    yield AWS_TEST_ENV
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint(aws_env: dict[str, str]) -> Iterator[str]:
+    """moto's S3 + SQS server on a loopback port: a real HTTP S3 endpoint."""
+    from moto.server import ThreadedMotoServer  # noqa: PLC0415 - only these tests need moto
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with postgres_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'results.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    # One database per session; a clean schema per test.
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+    return url

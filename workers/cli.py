@@ -117,6 +117,7 @@ def backfill_command(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Count, enqueue nothing.")] = False,
     rate: Annotated[float | None, typer.Option(help="At most this many objects/s.")] = None,
     high_water: Annotated[int, typer.Option(help="Pause while the queue is longer.")] = 50_000,
+    batch: Annotated[int, typer.Option(help="Objects per store write, send and checkpoint.")] = 500,
 ) -> None:
     """Enqueue every image under a prefix on the bulk queue; resumes after a crash."""
     settings = Settings()
@@ -130,6 +131,7 @@ def backfill_command(
             dry_run=dry_run,
             rate=rate,
             high_water=high_water,
+            batch=batch,
             on_batch=on_batch,
         )
         report = backfill(target, store, queue, Sources(settings).buckets, options)

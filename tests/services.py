@@ -1,0 +1,104 @@
+"""Real services for the tests: a private Redis, moto's S3+SQS server, SQLite and PostgreSQL
+stores, and Celery worker processes. Each is started here, never assumed to be running,
+except PostgreSQL (the machine's), which is skipped locally if absent and required in CI."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from workers.embedded import private_broker
+
+POSTGRES_ADMIN = os.environ.get(
+    "FACEPIPE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+AWS_TEST_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def skip_or_fail(message: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(message + " (required in CI)")
+    pytest.skip(message)
+
+
+@contextmanager
+def redis_broker(directory: Path) -> Iterator[str]:
+    with private_broker(directory) as url:
+        yield url
+
+
+@contextmanager
+def postgres_database() -> Iterator[str]:
+    """A fresh database on the machine's PostgreSQL, dropped afterwards."""
+    name = f"facepipe_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        skip_or_fail(f"PostgreSQL not reachable at {POSTGRES_ADMIN}: {exc}")
+        raise
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace(
+                "postgresql://", "postgresql+psycopg://"
+            )
+            yield f"{base}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@dataclass
+class Worker:
+    """A Celery worker process (prefork) started with `celery worker`."""
+
+    environment: dict[str, str]
+    concurrency: int = 2
+    process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+    extra: list[str] = field(default_factory=list)
+
+    def start(self) -> Worker:
+        command = [
+            sys.executable, "-m", "celery", "--quiet", "--app", "workers.app", "worker",
+            "--queues", "realtime,bulk", "--concurrency", str(self.concurrency),
+            "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+            "--hostname", f"test-{uuid.uuid4().hex[:6]}@%h", *self.extra,
+        ]  # fmt: skip
+        assert self.log is not None
+        self.process = subprocess.Popen(
+            command,
+            env={**os.environ, **self.environment},
+            stdout=self.log.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill() takes the children too
+        )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool processes: no warm shutdown, no acks."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.kill()

@@ -1,0 +1,139 @@
+"""The results store on SQLite and on the machine's PostgreSQL (same tests, both engines)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import inspect
+
+from pipeline.errors import ImageDecodeError
+from pipeline.jobs import JobOutcome, JobSpec, failure_result
+from pipeline.sources import ImageRef
+from pipeline.store import ResultStore
+
+
+@pytest.fixture
+def store(store_url: str) -> ResultStore:
+    store = ResultStore(store_url, lease=timedelta(seconds=60))
+    store.migrate()
+    return store
+
+
+def specs(n: int, etag: str = "v1") -> list[JobSpec]:
+    return [JobSpec("detect", ImageRef(f"s3://photos/p{i:03d}.jpg", etag=etag)) for i in range(n)]
+
+
+def test_migrate_is_idempotent_and_creates_the_tables(store: ResultStore) -> None:
+    store.migrate()  # a second upgrade is a no-op, not an error
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"jobs", "backfill_checkpoints", "webhook_deliveries", "alembic_version"} <= tables
+
+
+def test_one_job_per_idempotency_key(store: ResultStore) -> None:
+    first = store.submit(specs(3), queue="bulk")
+    again = store.submit(specs(3), queue="bulk")
+    assert [s.state for s in first] == ["new"] * 3
+    assert [s.task_id for s in again] == [s.task_id for s in first]
+    assert [s.state for s in again] == ["pending"] * 3  # unfinished: re-sent, never re-created
+    assert store.summary().total == 3
+
+
+def test_a_new_etag_is_a_new_job(store: ResultStore) -> None:
+    store.submit(specs(2), queue="bulk")
+    changed = store.submit(specs(2, etag="v2"), queue="bulk")
+    assert [s.state for s in changed] == ["new", "new"]
+    assert store.summary().total == 4
+
+
+def test_claims_count_deliveries_and_exclude_other_deliveries(store: ResultStore) -> None:
+    [job] = store.submit(specs(1), queue="bulk")
+    first = store.claim(job.task_id, "delivery-1")
+    assert first.outcome == "claimed"
+    assert first.record is not None
+    assert first.record.attempts == 1
+    assert store.claim(job.task_id, "delivery-2").outcome == "busy"
+    redelivered = store.claim(job.task_id, "delivery-1")  # the same message, after a crash
+    assert redelivered.outcome == "claimed"
+    assert redelivered.record is not None
+    assert redelivered.record.attempts == 2
+    assert store.claim("no-such-task", "delivery-1").outcome == "missing"
+
+
+def test_finished_jobs_are_skipped_unless_reprocessed(store: ResultStore) -> None:
+    [job] = store.submit(specs(1), queue="bulk")
+    store.claim(job.task_id, "d1")
+    assert store.complete(job.task_id, "d1", JobOutcome({"faces": ["old"]}, 1, 1))
+    assert store.submit(specs(1), queue="bulk")[0].state == "done"
+    assert store.claim(job.task_id, "d2").outcome == "done"
+
+    [again] = store.submit(specs(1), queue="bulk", reprocess=True)
+    assert (again.task_id, again.state) == (job.task_id, "requeued")
+    record = store.get(job.task_id)
+    assert record is not None
+    assert record.status == "queued"
+    assert record.result == {"faces": ["old"]}  # kept until the new result is stored
+    store.claim(job.task_id, "d3")
+    store.complete(job.task_id, "d3", JobOutcome({"faces": ["new"]}, 1, 0))
+    record = store.get(job.task_id)
+    assert record is not None
+    assert record.result == {"faces": ["new"]}
+
+
+def test_a_lost_claim_cannot_overwrite(store: ResultStore) -> None:
+    [job] = store.submit(specs(1), queue="bulk")
+    store.claim(job.task_id, "d1")
+    assert not store.complete(job.task_id, "someone-else", JobOutcome({}, 0, 0))
+
+
+def test_failures_keep_their_code_and_the_documented_shape(store: ResultStore) -> None:
+    [spec] = specs(1)
+    [job] = store.submit([spec], queue="bulk")
+    store.claim(job.task_id, "d1")
+    error = ImageDecodeError("truncated JPEG")
+    store.fail(job.task_id, "d1", error, failure_result(job.task_id, spec, error))
+    record = store.get(job.task_id)
+    assert record is not None
+    assert (record.status, record.error_code, record.error_name) == (
+        "failed",
+        422,
+        "ImageDecodeFailed",
+    )
+    assert record.result is not None
+    assert record.result["code"] == 422
+    assert record.result["taskId"] == job.task_id
+    summary = store.summary()
+    assert summary.failed_by_code == {"422 ImageDecodeFailed": 1}
+
+
+def test_queries_and_jsonl_export(store: ResultStore) -> None:
+    jobs = store.submit(specs(3), queue="bulk")
+    store.claim(jobs[0].task_id, "d")
+    store.complete(jobs[0].task_id, "d", JobOutcome({"ok": True}, 2, 1))
+    assert [r.task_id for r in store.find(status="succeeded")] == [jobs[0].task_id]
+    assert len(list(store.find(prefix="s3://photos/p00"))) == 3
+    [only] = store.find(prefix="s3://photos/p001")
+    assert only.task_id == jobs[1].task_id
+    out = io.StringIO()
+    assert store.export_jsonl(out, status="queued") == 2
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert {line["taskId"] for line in lines} == {jobs[1].task_id, jobs[2].task_id}
+    summary = store.summary([j.task_id for j in jobs])
+    assert (summary.total, summary.finished, summary.faces, summary.qualified_faces) == (3, 1, 2, 1)
+
+
+def test_prefix_queries_treat_wildcards_literally(store: ResultStore) -> None:
+    store.submit([JobSpec("detect", ImageRef("s3://b/100%_done.jpg"))], queue="bulk")
+    store.submit([JobSpec("detect", ImageRef("s3://b/100xyz.jpg"))], queue="bulk")
+    assert len(list(store.find(prefix="s3://b/100%_"))) == 1
+
+
+def test_checkpoints(store: ResultStore) -> None:
+    assert store.checkpoint("detect:missing:s3://b/") is None
+    store.save_checkpoint("detect:missing:s3://b/", "k100", 100)
+    store.save_checkpoint("detect:missing:s3://b/", "k200", 200)
+    assert store.checkpoint("detect:missing:s3://b/") == ("k200", 200)
+    store.clear_checkpoint("detect:missing:s3://b/")
+    assert store.checkpoint("detect:missing:s3://b/") is None

@@ -22,7 +22,14 @@ def create_app(settings: Settings) -> Celery:
     broker = settings.broker_url or DEFAULT_BROKER
     app = Celery("facepipe", broker=broker, include=["workers.tasks"])
     # Redis reads the visibility timeout from both transport options: keep them equal.
-    transport = {"visibility_timeout": worker.visibility_timeout}
+    transport = {
+        "visibility_timeout": worker.visibility_timeout,
+        # kombu sweeps for abandoned (unacked, timed-out) messages only every interval x
+        # throttle seconds, 100 s by default; a killed worker's job should come back within
+        # about a third of the visibility timeout after it expires.
+        "unacked_restore_interval": max(1, min(10, worker.visibility_timeout // 3)),
+        "unacked_restore_throttle": 1,
+    }
     app.conf.update(
         # Each queue on its own direct exchange, so `queue=` at send time routes unambiguously.
         task_queues=[Queue(name, Exchange(name), routing_key=name) for name in QUEUES],

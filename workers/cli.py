@@ -251,3 +251,7 @@ def compare_batch_command(
     store.migrate()
     pairs, enqueued = enqueue_pairs(manifest, store, CeleryJobQueue(create_app(settings)))
     typer.echo(f"{pairs} pairs, enqueued {enqueued}")
+
+
+if __name__ == "__main__":
+    app()

@@ -148,7 +148,7 @@ def _s3_client(
     # One client per configuration and process: clients are thread-safe and slow to build.
     config = Config(
         s3={"addressing_style": style},
-        retries={"max_attempts": attempts, "mode": "standard"},
+        retries={"total_max_attempts": attempts, "mode": "standard"},
         connect_timeout=timeout,
         read_timeout=timeout,
     )

@@ -15,9 +15,9 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-## the main job on the embedded default: detect faces in the bundled sample photo
+## the main job on the embedded default: the whole pipeline over bundled sample photos
 run: setup
-	$(BIN)/facepipe detect --sample
+	$(BIN)/facepipe run --sample
 
 ## lint + strict typing + the whole test suite
 test: lint
@@ -31,6 +31,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/accuracy.py
+	$(BIN)/python bench/pipeline.py
 
 ## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
 calibrate: setup

@@ -65,8 +65,9 @@ class WorkerSettings(BaseSettings):
     time_limit: float = Field(default=90.0, gt=0)
     # Must exceed time_limit: Redis hands an unacknowledged message to another worker after it.
     visibility_timeout: int = Field(default=600, gt=0)
-    # A message delivered more often than this is stored as failed (it keeps killing workers).
-    max_deliveries: int = Field(default=5, ge=1)
+    # A job delivered more often than this is stored as failed (it keeps killing workers).
+    # Retries count as deliveries, so keep it above max_retries + 1.
+    max_deliveries: int = Field(default=10, ge=1)
     # Retries of transient failures (timeouts, 5xx), with exponential backoff up to the max.
     max_retries: int = Field(default=5, ge=0)
     retry_backoff_max: int = Field(default=60, ge=1)

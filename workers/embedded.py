@@ -94,7 +94,11 @@ def worker_processes(
         "--without-mingle",
         "--without-heartbeat",
     ]
-    process = subprocess.Popen(command, env={**os.environ, **environment})
+    # Celery prints its shutdown banner on stdout, which belongs to the run's summary; its
+    # logs go to stderr.
+    process = subprocess.Popen(
+        command, env={**os.environ, **environment}, stdout=subprocess.DEVNULL
+    )
     try:
         yield process
     finally:

@@ -1,0 +1,178 @@
+"""Throughput of the pipeline against the bare engine, and backfill enqueue rate.
+
+    python bench/pipeline.py [--images 200] [--workers 2] [--objects 5000]
+
+1. `facepipe run` (private redis-server, Celery worker with P processes, SQLite store, JSONL)
+   over N images, versus the bare engine (`pipeline.detect`) over the same files in a
+   `multiprocessing.Pool(P)`, both timed from start (process start-up and model loading
+   included) to the last result. Target: ratio pipeline/pool >= 0.9.
+2. `backfill` of M objects from moto's S3 server (a subprocess, over HTTP) into a private
+   Redis and a SQLite store, versus plain ListObjectsV2 paging of the same prefix.
+   Target: >= 2,000 objects/s. Peak RSS of this process is reported.
+
+Photos: ../shared/fixtures/faces (cycled to N files) when present, else scikit-image's
+astronaut. Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from pipeline.analysis import detect
+from pipeline.calibrate.fixtures import fixtures_dir
+from pipeline.producers.backfill import BackfillOptions, backfill
+from pipeline.settings import Settings, SourceSettings
+from pipeline.sources import Sources
+from pipeline.store import ResultStore
+from pipeline.vision.models import load_models
+from workers.app import create_app
+from workers.embedded import private_broker
+from workers.queue import CeleryJobQueue
+
+
+def photo_folder(folder: Path, count: int) -> Path:
+    faces = fixtures_dir() / "faces"
+    sources = sorted(p for p in faces.glob("*") if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    if not sources:
+        import skimage.data  # noqa: PLC0415
+
+        sources = [Path(skimage.data.__file__).parent / "astronaut.png"]
+    folder.mkdir(parents=True)
+    for i in range(count):
+        source = sources[i % len(sources)]
+        shutil.copyfile(source, folder / f"{i:05d}{source.suffix}")
+    return folder
+
+
+def _pool_init() -> None:
+    load_models()
+
+
+def _pool_detect(path: Path) -> int:
+    return len(detect(path.read_bytes()).faces or [])
+
+
+def bare_engine(folder: Path, workers: int) -> float:
+    files = sorted(folder.iterdir())
+    start = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(workers, initializer=_pool_init) as pool:
+        pool.map(_pool_detect, files, chunksize=1)
+    return time.perf_counter() - start
+
+
+def facepipe_run(folder: Path, workers: int, work: Path) -> float:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("FACEPIPE_")}
+    environment["FACEPIPE_STORE_URL"] = f"sqlite:///{work / 'run.db'}"
+    command = [sys.executable, "-m", "workers.cli", "run", str(folder), "-w", str(workers)]
+    command += ["-o", str(work / "run.jsonl"), "--no-progress"]
+    start = time.perf_counter()
+    subprocess.run(command, env=environment, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def throughput(images: int, workers: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        folder = photo_folder(work / "photos", images)
+        pool_seconds = bare_engine(folder, workers)
+        run_seconds = facepipe_run(folder, workers, work)
+    return {
+        "images": images,
+        "workers": workers,
+        "pool_images_per_s": round(images / pool_seconds, 2),
+        "facepipe_run_images_per_s": round(images / run_seconds, 2),
+        "ratio": round(pool_seconds / run_seconds, 3),
+        "target_ratio": 0.9,
+    }
+
+
+def moto_server(port: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}")
+    for _ in range(100):
+        try:
+            s3.list_buckets()
+            return server
+        except Exception:
+            time.sleep(0.1)
+    raise RuntimeError("moto server did not start")
+
+
+def enqueue_rate(objects: int) -> dict[str, Any]:
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
+    )
+    port = 5399
+    server = moto_server(port)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        s3 = boto3.client("s3", endpoint_url=endpoint)
+        s3.create_bucket(Bucket="bench")
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda i: s3.put_object(Bucket="bench", Key=f"p/{i:07d}.jpg", Body=b"x"),
+                          range(objects)))  # fmt: skip
+        with tempfile.TemporaryDirectory() as tmp, private_broker(Path(tmp)) as broker:
+            settings = Settings(
+                broker_url=broker,
+                store_url=f"sqlite:///{Path(tmp) / 'bench.db'}",
+                sources=SourceSettings(s3_endpoint_url=endpoint),
+            )
+            buckets = Sources(settings).buckets
+            start = time.perf_counter()
+            listed = sum(len(page) for page in buckets.list_objects("s3://bench/p/"))
+            list_seconds = time.perf_counter() - start
+
+            store = ResultStore(settings.store_url)
+            store.migrate()
+            queue = CeleryJobQueue(create_app(settings))
+            start = time.perf_counter()
+            report = backfill("s3://bench/p/", store, queue, buckets, BackfillOptions())
+            backfill_seconds = time.perf_counter() - start
+            depth = queue.depth("bulk")
+    finally:
+        server.terminate()
+        server.wait()
+    assert listed == objects == report.enqueued == depth, (listed, report.enqueued, depth)
+    return {
+        "objects": objects,
+        "list_only_objects_per_s": round(listed / list_seconds),
+        "backfill_objects_per_s": round(report.enqueued / backfill_seconds),
+        "ratio_to_listing": round(list_seconds / backfill_seconds, 3),
+        "target_objects_per_s": 2000,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--images", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--objects", type=int, default=5000)
+    args = parser.parse_args()
+    result = {
+        "throughput": throughput(args.images, args.workers),
+        "backfill": enqueue_rate(args.objects),
+    }
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -31,7 +31,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/accuracy.py
-	$(BIN)/python bench/pipeline.py
+	$(BIN)/python -m bench.pipeline
 
 ## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
 calibrate: setup

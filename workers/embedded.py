@@ -3,6 +3,7 @@ and Celery worker processes, started for one `facepipe run` and stopped after it
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -41,6 +42,9 @@ def private_broker(directory: Path) -> Iterator[str]:
             "--loglevel", "warning",
         ],
         stdout=subprocess.DEVNULL,
+        # Out of the terminal's process group: Ctrl-C must not take the broker away from
+        # workers that are finishing their last images.
+        start_new_session=True,
     )  # fmt: skip
     try:
         _wait_for_ping(socket_path, server)
@@ -70,8 +74,10 @@ def worker_processes(
 ) -> Iterator[subprocess.Popen[bytes]]:
     """A Celery worker (prefork, `concurrency` children) for the given environment.
 
-    Stopped with SIGTERM (Celery's warm shutdown: running tasks finish) and killed if it does
-    not exit in time.
+    On an exception (Ctrl-C included) it gets SIGTERM, Celery's warm shutdown: running tasks
+    finish. When the block ends normally every job is finished and stored, and the broker is
+    about to be discarded, so the worker's process group is killed at once instead of waiting
+    two seconds for an idle warm shutdown.
     """
     command = [
         sys.executable,
@@ -96,13 +102,19 @@ def worker_processes(
     ]
     # Celery prints its shutdown banner on stdout, which belongs to the run's summary; its
     # logs go to stderr.
+    # Its own session: Ctrl-C reaches the CLI only, which then stops the worker deliberately.
     process = subprocess.Popen(
-        command, env={**os.environ, **environment}, stdout=subprocess.DEVNULL
+        command,
+        env={**os.environ, **environment},
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
     )
     try:
         yield process
-    finally:
+    except BaseException:
         _stop(process)
+        raise
+    _kill_group(process)
 
 
 def _stop(process: subprocess.Popen[bytes], grace: float = 30.0) -> None:
@@ -112,6 +124,12 @@ def _stop(process: subprocess.Popen[bytes], grace: float = 30.0) -> None:
     try:
         process.wait(timeout=grace)
     except subprocess.TimeoutExpired:
-        logger.warning("worker did not stop within %.0f s; killing it", grace)
-        process.kill()
-        process.wait()
+        logger.warning("process %d did not stop within %.0f s; killing it", process.pid, grace)
+        _kill_group(process)
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    # Every process started here leads its own session, so its group holds its children.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

@@ -9,7 +9,7 @@ from typing import Any
 
 from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 from pipeline.errors import (
     FacepipeError,
@@ -20,6 +20,7 @@ from pipeline.errors import (
 )
 from pipeline.jobs import failure_result, run_job
 from pipeline.store import JobRecord
+from pipeline.vision.models import load_models
 from workers.app import app
 from workers.runtime import Runtime, runtime
 
@@ -28,9 +29,16 @@ logger = logging.getLogger(__name__)
 BUSY_RECHECK = 15.0
 
 
+@worker_init.connect
+def _load_models_before_forking(**_: Any) -> None:
+    # The pool processes inherit the loaded models (copy-on-write) instead of each loading
+    # its own: faster start-up and one copy of the model memory.
+    load_models()
+
+
 @worker_process_init.connect
 def _warm_up(**_: Any) -> None:
-    # Load models and open the store before the first message, not during it.
+    # Open the store (and its connections) in each pool process, before the first message.
     runtime()
 
 

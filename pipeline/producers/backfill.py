@@ -8,6 +8,8 @@ listed again after a crash are found in the store and only re-sent if still unfi
 from __future__ import annotations
 
 import logging
+import queue as queue_module
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -72,7 +74,8 @@ def backfill(
     if saved:
         logger.info("resuming %s after %r (%d enqueued before)", name, saved[0], saved[1])
     throttle = _Throttle(options.rate)
-    for batch in _batches(list_images(target, buckets, report.resumed_after), options.batch):
+    pages = _read_ahead(list_images(target, buckets, report.resumed_after))
+    for batch in _batches(pages, options.batch):
         throttle.wait(len(batch))
         if not options.dry_run:
             _wait_below_high_water(queue, options)
@@ -117,6 +120,26 @@ def _submit(
     report.skipped += len(submissions) - sent
     if options.collect_task_ids:
         report.task_ids.extend(s.task_id for s in submissions)
+
+
+def _read_ahead(pages: Iterator[list[Listed]], depth: int = 2) -> Iterator[list[Listed]]:
+    """Fetch the next listing pages in a thread while the current one is being submitted."""
+    buffer: queue_module.Queue[list[Listed] | BaseException | None] = queue_module.Queue(depth)
+
+    def produce() -> None:
+        try:
+            for page in pages:
+                buffer.put(page)
+        except BaseException as exc:  # handed over: the consuming thread re-raises it
+            buffer.put(exc)
+        else:
+            buffer.put(None)
+
+    threading.Thread(target=produce, name="backfill-listing", daemon=True).start()
+    while (item := buffer.get()) is not None:
+        if isinstance(item, BaseException):
+            raise item
+        yield item
 
 
 def _batches(pages: Iterator[list[Listed]], size: int) -> Iterator[list[Listed]]:

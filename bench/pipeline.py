@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,12 @@ def enqueue_rate(objects: int) -> dict[str, Any]:
             report = backfill("s3://bench/p/", store, queue, buckets, BackfillOptions())
             backfill_seconds = time.perf_counter() - start
             depth = queue.depth("bulk")
+
+            # Celery's send_task alone, to a queue no one reads: the ceiling of any backfill.
+            fake = [(uuid.uuid4().hex, "detect") for _ in range(objects)]
+            start = time.perf_counter()
+            queue.enqueue(fake, "webhooks")
+            send_seconds = time.perf_counter() - start
     finally:
         server.terminate()
         server.wait()
@@ -167,6 +174,7 @@ def enqueue_rate(objects: int) -> dict[str, Any]:
     return {
         "objects": objects,
         "list_only_objects_per_s": round(listed / list_seconds),
+        "send_task_only_per_s": round(objects / send_seconds),
         "backfill_objects_per_s": round(report.enqueued / backfill_seconds),
         "ratio_to_listing": round(list_seconds / backfill_seconds, 3),
         "target_objects_per_s": 2000,

@@ -60,26 +60,23 @@ def _created(event_name: str) -> bool:
 
 
 def _s3_record(record: dict[str, Any]) -> ImageRef | None:
-    if not _created(str(record.get("eventName", ""))):
-        return None
-    s3 = record["s3"]
-    key = unquote_plus(s3["object"]["key"])
-    return ImageRef(
-        f"s3://{s3['bucket']['name']}/{key}",
-        etag=_etag(s3["object"].get("eTag")),
-        version=s3["object"].get("versionId") or None,
-        data_id=key,
-    )
+    return _object_created("s3", record.get("eventName"), record.get("s3"))
 
 
 def _oss_event(event: dict[str, Any]) -> ImageRef | None:
-    if not _created(str(event.get("eventName", ""))):
+    return _object_created("oss", event.get("eventName"), event.get("oss"))
+
+
+def _object_created(scheme: str, event_name: Any, body: Any) -> ImageRef | None:
+    """S3, MinIO and OSS share the `{bucket: {name}, object: {key, eTag[, versionId]}}` body."""
+    if not _created(str(event_name or "")) or not isinstance(body, dict):
         return None
-    oss = event["oss"]
-    key = unquote_plus(oss["object"]["key"])
+    obj = body["object"]
+    key = unquote_plus(obj["key"])
     return ImageRef(
-        f"oss://{oss['bucket']['name']}/{key}",
-        etag=_etag(oss["object"].get("eTag")),
+        f"{scheme}://{body['bucket']['name']}/{key}",
+        etag=_etag(obj.get("eTag")),
+        version=obj.get("versionId") or None,
         data_id=key,
     )
 

@@ -154,8 +154,7 @@ def enqueue_rate(objects: int) -> dict[str, Any]:
             listed = sum(len(page) for page in buckets.list_objects("s3://bench/p/"))
             list_seconds = time.perf_counter() - start
 
-            store = ResultStore(settings.store_url)
-            store.migrate()
+            store = ResultStore.open(settings.store_url)
             queue = CeleryJobQueue(create_app(settings))
             start = time.perf_counter()
             report = backfill("s3://bench/p/", store, queue, buckets, BackfillOptions())

@@ -26,7 +26,7 @@ from pipeline.producers.manifest import enqueue_pairs
 from pipeline.settings import Settings
 from pipeline.sources import Sources
 from pipeline.store import ResultStore, Summary
-from pipeline.store.results import Status
+from pipeline.store.results import STATUSES, Status
 from workers.app import QUEUES, create_app
 from workers.queue import CeleryJobQueue
 from workers.run import run_pipeline
@@ -95,9 +95,9 @@ def worker_command(
     loglevel: Annotated[str, typer.Option()] = "INFO",
 ) -> None:
     """Start a Celery worker on FACEPIPE_BROKER_URL (production)."""
-    celery = create_app(Settings())
-    ResultStore(Settings().store_url).migrate()
-    celery.worker_main(
+    settings = Settings()
+    ResultStore.open(settings.store_url).close()
+    create_app(settings).worker_main(
         ["worker", "--queues", queues, "--concurrency", str(concurrency), "--loglevel", loglevel]
     )
 
@@ -121,8 +121,7 @@ def backfill_command(
 ) -> None:
     """Enqueue every image under a prefix on the bulk queue; resumes after a crash."""
     settings = Settings()
-    store = ResultStore(settings.store_url)
-    store.migrate()
+    store = ResultStore.open(settings.store_url)
     queue = CeleryJobQueue(create_app(settings))
     with _listing_progress() as on_batch:
         options = BackfillOptions(
@@ -149,7 +148,7 @@ app.add_typer(results_app, name="results")
 @results_app.command("get")
 def results_get(task_id: str) -> None:
     """Print one job's stored record as JSON."""
-    record = ResultStore(Settings().store_url).get(task_id)
+    record = ResultStore.open(Settings().store_url).get(task_id)
     if record is None:
         raise typer.Exit(code=1)
     typer.echo(json.dumps(record.to_json(), ensure_ascii=False))
@@ -158,10 +157,10 @@ def results_get(task_id: str) -> None:
 @results_app.command("export")
 def results_export(
     prefix: Annotated[str | None, typer.Option(help="Source URI prefix.")] = None,
-    status: Annotated[str | None, typer.Option(help="queued|running|succeeded|failed")] = None,
+    status: Annotated[str | None, typer.Option(help="|".join(STATUSES))] = None,
 ) -> None:
     """Write matching jobs to stdout as JSON lines."""
-    store = ResultStore(Settings().store_url)
+    store = ResultStore.open(Settings().store_url)
     store.export_jsonl(sys.stdout, prefix=prefix, status=_status(status))
 
 
@@ -174,13 +173,12 @@ def _kind(task: str) -> JobKind:
 
 
 def _status(value: str | None) -> Status | None:
-    statuses: tuple[Status, ...] = ("queued", "running", "retrying", "succeeded", "failed")
     if value is None:
         return None
-    for status in statuses:
+    for status in STATUSES:
         if value == status:
             return status
-    raise typer.BadParameter(f"--status must be one of {', '.join(statuses)}")
+    raise typer.BadParameter(f"--status must be one of {', '.join(STATUSES)}")
 
 
 def _summary_text(summary: Summary) -> str:
@@ -230,8 +228,7 @@ def listen_command(
 ) -> None:
     """Turn S3 / MinIO / OSS upload notifications from an SQS queue into jobs (Ctrl-C stops)."""
     settings = Settings()
-    store = ResultStore(settings.store_url)
-    store.migrate()
+    store = ResultStore.open(settings.store_url)
     client = sqs_client(settings.sources, endpoint_url)
     url = queue_url(queue_uri, client)
     typer.echo(f"listening on {url}", err=True)
@@ -247,8 +244,7 @@ def compare_batch_command(
 ) -> None:
     """Enqueue a compare job for every (source, target) pair of a manifest."""
     settings = Settings()
-    store = ResultStore(settings.store_url)
-    store.migrate()
+    store = ResultStore.open(settings.store_url)
     pairs, enqueued = enqueue_pairs(manifest, store, CeleryJobQueue(create_app(settings)))
     typer.echo(f"{pairs} pairs, enqueued {enqueued}")
 

@@ -58,8 +58,7 @@ def run_pipeline(
 ) -> RunReport:
     """Analyse everything under `target`; results go to the store and to `output` (JSONL)."""
     started = time.monotonic()
-    store = ResultStore(settings.store_url)
-    store.migrate()
+    store = ResultStore.open(settings.store_url)
     with ExitStack() as stack:
         worker = None
         environment: dict[str, str] = {}

@@ -18,7 +18,7 @@ from pipeline.jobs import JobKind, JobSpec
 from pipeline.producers.queue import JobQueue, QueueName, submit_and_enqueue
 from pipeline.sources.listing import Listed, list_images
 from pipeline.sources.s3 import BucketFetcher
-from pipeline.store import ResultStore
+from pipeline.store import TERMINAL, ResultStore
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ def _submit(
     report.listed += len(specs)
     if options.dry_run:
         existing = store.statuses([spec.idempotency_key() for spec in specs])
-        finished = sum(1 for _, status in existing.values() if status in ("succeeded", "failed"))
+        finished = sum(1 for _, status in existing.values() if status in TERMINAL)
         would_send = len(specs) if options.reprocess else len(specs) - finished
         report.enqueued += would_send
         report.skipped += len(specs) - would_send

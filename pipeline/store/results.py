@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, get_args
 
 from alembic import command
 from alembic.config import Config
@@ -24,6 +24,7 @@ from pipeline.sources import ImageRef
 from pipeline.store.schema import backfill_checkpoints, jobs
 
 Status = Literal["queued", "running", "retrying", "succeeded", "failed"]
+STATUSES: tuple[Status, ...] = get_args(Status)
 TERMINAL: tuple[Status, ...] = ("succeeded", "failed")
 MIGRATIONS = Path(__file__).with_name("migrations")
 # SQLite allows 999 bound parameters per statement in older builds.
@@ -113,6 +114,13 @@ class ResultStore:
         self._insert = (
             postgresql.insert if self.engine.dialect.name == "postgresql" else (sqlite.insert)
         )
+
+    @classmethod
+    def open(cls, url: str) -> ResultStore:
+        """A store on `url` with its schema created or upgraded: what entry points use."""
+        store = cls(url)
+        store.migrate()
+        return store
 
     def migrate(self) -> None:
         """Create or upgrade the schema in place (Alembic, to the newest revision)."""

@@ -90,8 +90,7 @@ def pipeline(
             sources=SourceSettings(s3_endpoint_url=proxy.url, s3_max_attempts=1),
             worker=WorkerSettings(soft_time_limit=20, time_limit=25, visibility_timeout=30),
         )
-        store = ResultStore(store_url)
-        store.migrate()
+        store = ResultStore.open(store_url)
         harness = Pipeline(settings, store, s3, bucket, proxy, environment, tmp_path)
         try:
             yield harness

@@ -24,7 +24,7 @@ from rich.progress import (
 )
 
 from pipeline.jobs import JobKind
-from pipeline.producers.backfill import BackfillOptions, backfill
+from pipeline.producers.backfill import BackfillOptions, BackfillReport, backfill
 from pipeline.settings import Settings
 from pipeline.sources import Sources
 from pipeline.store import ResultStore, Summary
@@ -60,7 +60,7 @@ def run_pipeline(
     started = time.monotonic()
     store = ResultStore.open(settings.store_url)
     with ExitStack() as stack:
-        worker = None
+        worker: subprocess.Popen[bytes] | None = None
         environment: dict[str, str] = {}
         if settings.broker_url is None:
             directory = Path(stack.enter_context(TemporaryDirectory(prefix="facepipe-")))
@@ -68,11 +68,22 @@ def run_pipeline(
             settings = settings.model_copy(update={"broker_url": broker})
             environment = {"FACEPIPE_BROKER_URL": broker, "FACEPIPE_STORE_URL": store.url}
         queue = CeleryJobQueue(create_app(settings))
-        options = BackfillOptions(kind=kind, queue="bulk", collect_task_ids=True, checkpoint=False)
+
+        def start_workers(progress: BackfillReport) -> None:
+            # At the first batch with work, so that their start-up (Celery, models) overlaps
+            # the rest of the listing; a rerun over analysed images starts none.
+            nonlocal worker
+            if environment and worker is None and progress.enqueued:
+                worker = stack.enter_context(worker_processes(environment, concurrency))
+
+        options = BackfillOptions(
+            kind=kind,
+            queue="bulk",
+            collect_task_ids=True,
+            checkpoint=False,
+            on_batch=start_workers,
+        )
         report = backfill(target, store, queue, Sources(settings).buckets, options)
-        if environment and report.enqueued:
-            # Workers start only when there is work: a rerun over analysed images is instant.
-            worker = stack.enter_context(worker_processes(environment, concurrency))
         summary = _follow(store, report.task_ids, worker, show_progress)
     with output.open("w", encoding="utf-8") as out:
         store.export_jsonl(out, task_ids=report.task_ids)

@@ -20,16 +20,28 @@ all answer a given failure the same way::
     │   ├── NoFaceError                    470  compare needs a face in each image
     │   ├── ProcessingTimeoutError         504  one image exceeded the worker's time limit
     │   └── RedeliveryLimitError           508  the job killed its worker too many times
-    └── TransientError                 retried with backoff
-        ├── DownloadTimeoutError           408  download took longer than 3 s
-        └── SourceUnavailableError         503  upstream 5xx, connection reset
-    InternalError                      500  a bug; reported, never hidden
+    ├── TransientError                 retried with backoff
+    │   ├── DownloadTimeoutError           408  download took longer than 3 s
+    │   └── SourceUnavailableError         503  upstream 5xx, connection reset
+    ├── RequestError                   the HTTP service refuses the request (nothing stored)
+    │   ├── MalformedRequestError          400  body not JSON, wrong types, missing field
+    │   ├── UnauthorizedError              401  no key, unknown/revoked key, bad signature
+    │   ├── ThrottledError                 429  over the key's rate (50 requests/s)
+    │   ├── RequestTooLargeError           464  body over 8 MB (HTTP 413)
+    │   ├── UrlTooLongError                465  url over 2,048 characters
+    │   └── CompareImageTooLargeError      466  compare image over 2 MB (HTTP 413)
+    ├── SyncTimeoutError               581  a sync call had no result within 6 s
+    └── InternalError                  500  a bug; reported, never hidden
 
 The documented `/green/face/detect` response says its `code` follows HTTP status codes but
 does not list the codes for each limit, so facepipe keeps HTTP's meaning where HTTP has one
 (400, 403, 404, 408, 413, 415, 422, 500, 503) and uses 46x/470 for the image limits and "no
 face", so that every documented limit has a code of its own. `ctyun_code` is the matching code
-of the ctyun dialect (4101-4105, 5000).
+of the ctyun dialect (4101-4105, 5000). A sync call that outlives the documented 6 s answers
+581: the seeds name "a timeout code" without its number, it is the service's fault (5xx), and
+504 already means one job outlived the workers' limit. `http_status` is the status line of an
+HTTP answer carrying the error (the code itself when HTTP has that status, else 200 with the
+code in the body, as the documented API does for per-image failures).
 """
 
 from __future__ import annotations
@@ -44,6 +56,7 @@ class FacepipeError(Exception):
     name: ClassVar[str] = "InternalError"
     ctyun_code: ClassVar[str] = "5000"
     retryable: ClassVar[bool] = False
+    http_status: ClassVar[int] = 200
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -56,6 +69,8 @@ class FacepipeError(Exception):
 
 class InternalError(FacepipeError):
     """An unexpected failure inside facepipe (a bug)."""
+
+    http_status = 500
 
 
 class PermanentError(FacepipeError):
@@ -161,3 +176,67 @@ class DownloadTimeoutError(TransientError):
 class SourceUnavailableError(TransientError):
     code = 503
     name = "SourceUnavailable"
+
+
+class SyncTimeoutError(FacepipeError):
+    code = 581
+    name = "SyncTimeout"
+
+
+class RequestError(FacepipeError):
+    """The HTTP service refuses the request itself; no job is created."""
+
+    code = 400
+    http_status = 400
+
+
+class MalformedRequestError(RequestError):
+    name = "MalformedRequest"
+    ctyun_code = "4102"
+
+
+class UnauthorizedError(RequestError):
+    code = 401
+    http_status = 401
+    name = "Unauthorized"
+
+
+class ThrottledError(RequestError):
+    code = 429
+    http_status = 429
+    name = "Throttled"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class RequestTooLargeError(RequestError):
+    code = 464
+    http_status = 413
+    name = "RequestTooLarge"
+    ctyun_code = "4103"
+
+
+class UrlTooLongError(RequestError):
+    code = 465
+    name = "UrlTooLong"
+    ctyun_code = "4101"
+
+
+class CompareImageTooLargeError(RequestError):
+    code = 466
+    http_status = 413
+    name = "CompareImageTooLarge"
+    ctyun_code = "4103"
+
+
+def ctyun_code(name: str) -> str:
+    """The ctyun dialect's code for the error called `name` (5000 when unknown)."""
+    pending: list[type[FacepipeError]] = [FacepipeError]
+    while pending:
+        cls = pending.pop()
+        if cls.name == name:
+            return cls.ctyun_code
+        pending.extend(cls.__subclasses__())
+    return "5000"

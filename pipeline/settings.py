@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AddressingStyle = Literal["auto", "virtual", "path"]
@@ -75,6 +75,42 @@ class WorkerSettings(BaseSettings):
     max_memory_per_child_kb: int = Field(default=1_500_000, ge=100_000)
 
 
+class ApiSettings(BaseSettings):
+    """The HTTP service (`facepipe api`)."""
+
+    model_config = SettingsConfigDict(env_prefix="FACEPIPE_API_", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # Every AppSecret and webhook secret is derived from it, so the store keeps only hashes.
+    # Changing it invalidates every key.
+    master_key: SecretStr | None = None
+    # Per key, shared by all replicas through Redis (the broker's unless set).
+    rate_limit: int = Field(default=50, ge=1)
+    rate_limit_url: str | None = None
+    sync_timeout: float = Field(default=6.0, gt=0)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
+    max_url_chars: int = Field(default=2048, ge=16)
+    max_compare_image_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # Signed requests older (or newer) than this are refused as replays.
+    signature_max_age: float = Field(default=300.0, gt=0)
+
+
+class WebhookSettings(BaseSettings):
+    """Callback delivery: the documented 3 retries by default, on a stored schedule."""
+
+    model_config = SettingsConfigDict(env_prefix="FACEPIPE_WEBHOOK_", frozen=True)
+
+    retries: int = Field(default=3, ge=0)
+    # Delay before retry n = min(backoff_max, backoff_base * 2**(n-1)), +-jitter.
+    backoff_base: float = Field(default=10.0, gt=0)
+    backoff_max: float = Field(default=3600.0, gt=0)
+    jitter: float = Field(default=0.2, ge=0, lt=1)
+    timeout: float = Field(default=5.0, gt=0)
+    # How often the scheduler looks for deliveries that are due.
+    sweep_interval: float = Field(default=2.0, gt=0)
+
+
 class Settings(BaseSettings):
     """Everything configurable, built once by the CLI or a worker and passed down."""
 
@@ -87,3 +123,5 @@ class Settings(BaseSettings):
     engine: EngineSettings = Field(default_factory=EngineSettings)
     sources: SourceSettings = Field(default_factory=SourceSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)

@@ -70,11 +70,12 @@ class Worker:
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
     extra: list[str] = field(default_factory=list)
+    queues: str = "realtime,bulk"
 
     def start(self) -> Worker:
         command = [
             sys.executable, "-m", "celery", "--quiet", "--app", "workers.app", "worker",
-            "--queues", "realtime,bulk", "--concurrency", str(self.concurrency),
+            "--queues", self.queues, "--concurrency", str(self.concurrency),
             "--loglevel", "INFO", "--without-gossip", "--without-mingle",
             "--hostname", f"test-{uuid.uuid4().hex[:6]}@%h", *self.extra,
         ]  # fmt: skip

@@ -20,7 +20,7 @@ def create_app(settings: Settings) -> Celery:
     worker = settings.worker
     _check_limits(worker)
     broker = settings.broker_url or DEFAULT_BROKER
-    app = Celery("facepipe", broker=broker, include=["workers.tasks"])
+    app = Celery("facepipe", broker=broker, include=["workers.tasks", "workers.webhooks"])
     # Redis reads the visibility timeout from both transport options: keep them equal.
     transport = {
         "visibility_timeout": worker.visibility_timeout,
@@ -34,7 +34,19 @@ def create_app(settings: Settings) -> Celery:
         # Each queue on its own direct exchange, so `queue=` at send time routes unambiguously.
         task_queues=[Queue(name, Exchange(name), routing_key=name) for name in QUEUES],
         task_default_queue="bulk",
-        task_routes={"facepipe.deliver_webhook": {"queue": "webhooks"}},
+        task_routes={
+            "facepipe.deliver_webhook": {"queue": "webhooks"},
+            "facepipe.sweep_webhooks": {"queue": "webhooks"},
+        },
+        # `celery beat` (or `facepipe worker --beat`, one per deployment) runs the scheduler
+        # that sends due webhook retries; a sweep nobody ran in time is dropped, not stacked.
+        beat_schedule={
+            "sweep-webhooks": {
+                "task": "facepipe.sweep_webhooks",
+                "schedule": settings.webhooks.sweep_interval,
+                "options": {"expires": settings.webhooks.sweep_interval},
+            }
+        },
         task_serializer="json",
         accept_content=["json"],
         task_ignore_result=True,

@@ -1,4 +1,5 @@
-"""The `facepipe` commands that need the queue: run, worker, backfill, listen, results.
+"""The `facepipe` commands that need the queue: run, worker, backfill, listen, results
+(and, from `workers.service`: api, keys, webhooks).
 
 They extend `pipeline.cli.app` here so that `pipeline` itself never imports Celery.
 """
@@ -30,6 +31,7 @@ from pipeline.store.results import STATUSES, Status
 from workers.app import QUEUES, create_app
 from workers.queue import CeleryJobQueue
 from workers.run import run_pipeline
+from workers.service import register_service_commands
 
 # Photos from scikit-image's bundled data, plus a TIFF to show how a refused file is reported.
 SAMPLES = (
@@ -42,6 +44,7 @@ SAMPLES = (
     "multipage.tif",
 )
 Kind = Annotated[str, typer.Option("--task", help="detect | attributes")]
+register_service_commands(app)
 
 
 def write_samples(folder: Path) -> Path:
@@ -93,13 +96,16 @@ def worker_command(
     queues: Annotated[str, typer.Option(help="Comma-separated queues.")] = ",".join(QUEUES),
     concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1)] = os.cpu_count() or 1,
     loglevel: Annotated[str, typer.Option()] = "INFO",
+    beat: Annotated[
+        bool, typer.Option(help="Also run the webhook retry scheduler (one per deployment).")
+    ] = False,
 ) -> None:
     """Start a Celery worker on FACEPIPE_BROKER_URL (production)."""
     settings = Settings()
     ResultStore.open(settings.store_url).close()
-    create_app(settings).worker_main(
-        ["worker", "--queues", queues, "--concurrency", str(concurrency), "--loglevel", loglevel]
-    )
+    argv = ["worker", "--queues", queues, "--concurrency", str(concurrency)]
+    argv += ["--loglevel", loglevel, *(["--beat"] if beat else [])]
+    create_app(settings).worker_main(argv)
 
 
 @app.command("backfill")

@@ -6,10 +6,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
+import httpx
+import redis
+
+from pipeline.keys import KeyRing
+from pipeline.notices import redis_py_url
 from pipeline.settings import Settings
 from pipeline.sources import Sources
 from pipeline.store import ResultStore
 from pipeline.vision.models import load_models
+from workers.app import DEFAULT_BROKER
 
 
 @dataclass(frozen=True)
@@ -17,6 +23,12 @@ class Runtime:
     settings: Settings
     store: ResultStore
     sources: Sources
+    # Job-finished notices for sync API calls waiting on the realtime queue.
+    notices: redis.Redis
+    # Webhook sending; trust_env=False: an environment proxy would bypass the SSRF guard.
+    http: httpx.Client
+    # Webhook signatures need the API's master key; without one, only the checksum is sent.
+    keyring: KeyRing | None
 
 
 @cache
@@ -27,4 +39,12 @@ def runtime() -> Runtime:
     lease = timedelta(seconds=settings.worker.time_limit + 30)
     store = ResultStore(settings.store_url, lease=lease)
     load_models()
-    return Runtime(settings=settings, store=store, sources=Sources(settings))
+    master = settings.api.master_key
+    return Runtime(
+        settings=settings,
+        store=store,
+        sources=Sources(settings),
+        notices=redis.Redis.from_url(redis_py_url(settings.broker_url or DEFAULT_BROKER)),
+        http=httpx.Client(follow_redirects=False, trust_env=False),
+        keyring=KeyRing(store.api_keys, master.get_secret_value()) if master else None,
+    )

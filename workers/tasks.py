@@ -19,10 +19,12 @@ from pipeline.errors import (
     TransientError,
 )
 from pipeline.jobs import failure_result, run_job
-from pipeline.store import JobRecord
+from pipeline.notices import publish
+from pipeline.store import Finish, JobRecord
 from pipeline.vision.models import load_models
 from workers.app import app
 from workers.runtime import Runtime, runtime
+from workers.webhooks import send_deliveries
 
 logger = logging.getLogger(__name__)
 # A job held by another delivery is checked again after this many seconds.
@@ -77,16 +79,25 @@ def process(task: Task[Any, Any], task_id: str) -> str:
         # A bug: stored as a failed result (visible, nothing lost) rather than retried forever.
         logger.exception("job %s failed unexpectedly", task_id)
         return _fail(rt, record, delivery, InternalError(f"{type(exc).__name__}: {exc}"))
-    rt.store.complete(task_id, delivery, outcome)
+    _finished(rt, record, rt.store.complete(task_id, delivery, outcome))
     logger.info("job %s %s: %s faces", task_id, record.spec.kind, outcome.faces)
     return "succeeded"
 
 
 def _fail(rt: Runtime, record: JobRecord, delivery: str, error: FacepipeError) -> str:
     result = failure_result(record.task_id, record.spec, error)
-    rt.store.fail(record.task_id, delivery, error, result)
+    _finished(rt, record, rt.store.fail(record.task_id, delivery, error, result))
     logger.info("job %s failed: %s %s", record.task_id, error.code, error.message)
     return "failed"
+
+
+def _finished(rt: Runtime, record: JobRecord, finish: Finish) -> None:
+    """After the result is committed: hand its webhook to the queue, wake a sync caller."""
+    if finish.delivery_id is not None:
+        # If this message is lost, the scheduler finds the delivery due after its lease.
+        send_deliveries([finish.delivery_id])
+    if finish and record.queue == "realtime":
+        publish(rt.notices, record.task_id)
 
 
 def _backoff(retries: int, cap: int) -> float:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pipeline.errors import InvalidRequestError, SourceUnavailableError, UnsafeUrlError
 
@@ -33,6 +33,23 @@ class CheckedUrl:
     host: str
     port: int
     address: IPAddress
+
+    @property
+    def netloc(self) -> str:
+        """The URL's host[:port], for the Host header of a request sent to `pinned_url`."""
+        return urlsplit(self.url).netloc
+
+    def pinned_url(self) -> str:
+        """The URL with its host replaced by the checked address: connect there, not to a
+        second DNS answer."""
+        parts = urlsplit(self.url)
+        host = (
+            f"[{self.address}]"
+            if isinstance(self.address, ipaddress.IPv6Address)
+            else str(self.address)
+        )
+        netloc = f"{host}:{self.port}"
+        return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
 def parse_networks(cidrs: list[str]) -> tuple[IPNetwork, ...]:

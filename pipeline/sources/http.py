@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
 import time
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 import httpx
 
@@ -54,8 +53,8 @@ class HttpFetcher:
         try:
             with self._client.stream(
                 "GET",
-                _pinned_url(checked),
-                headers={"Host": urlsplit(checked.url).netloc},
+                checked.pinned_url(),
+                headers={"Host": checked.netloc},
                 extensions={"sni_hostname": checked.host},
                 timeout=_remaining(deadline),
             ) as response:
@@ -84,17 +83,6 @@ class HttpFetcher:
                 raise httpx.ReadTimeout("total download time exceeded")
             chunks.append(chunk)
         return b"".join(chunks)
-
-
-def _pinned_url(checked: CheckedUrl) -> str:
-    """The URL with its host replaced by the address the guard checked."""
-    parts = urlsplit(checked.url)
-    host = (
-        f"[{checked.address}]"
-        if isinstance(checked.address, ipaddress.IPv6Address)
-        else str(checked.address)
-    )
-    return urlunsplit((parts.scheme, f"{host}:{checked.port}", parts.path or "/", parts.query, ""))
 
 
 def _remaining(deadline: float) -> float:

@@ -1,5 +1,27 @@
 """The results store (SQLAlchemy Core; SQLite embedded, PostgreSQL in production)."""
 
-from pipeline.store.results import TERMINAL, Claim, JobRecord, ResultStore, Submission, Summary
+from pipeline.store.api_keys import ApiKeyRecord, ApiKeys
+from pipeline.store.deliveries import Deliveries, Delivery
+from pipeline.store.results import (
+    TERMINAL,
+    Claim,
+    Finish,
+    JobRecord,
+    ResultStore,
+    Submission,
+    Summary,
+)
 
-__all__ = ["TERMINAL", "Claim", "JobRecord", "ResultStore", "Submission", "Summary"]
+__all__ = [
+    "TERMINAL",
+    "ApiKeyRecord",
+    "ApiKeys",
+    "Claim",
+    "Deliveries",
+    "Delivery",
+    "Finish",
+    "JobRecord",
+    "ResultStore",
+    "Submission",
+    "Summary",
+]

@@ -21,6 +21,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from pipeline.errors import FacepipeError
 from pipeline.jobs import JobKind, JobOutcome, JobSpec
 from pipeline.sources import ImageRef
+from pipeline.store.api_keys import ApiKeys
+from pipeline.store.deliveries import Deliveries
 from pipeline.store.schema import backfill_checkpoints, jobs
 
 Status = Literal["queued", "running", "retrying", "succeeded", "failed"]
@@ -78,6 +80,18 @@ class Submission:
 
 
 @dataclass(frozen=True)
+class Finish:
+    """What storing a result did: `written` (false: the claim was lost to another delivery)
+    and the webhook delivery it created, if the job asked for a callback."""
+
+    written: bool
+    delivery_id: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.written
+
+
+@dataclass(frozen=True)
 class Claim:
     """A worker's attempt to take a job: `claimed` (run it), `done` or `busy` (elsewhere)."""
 
@@ -114,6 +128,8 @@ class ResultStore:
         self._insert = (
             postgresql.insert if self.engine.dialect.name == "postgresql" else (sqlite.insert)
         )
+        self.deliveries = Deliveries(self.engine)
+        self.api_keys = ApiKeys(self.engine)
 
     @classmethod
     def open(cls, url: str) -> ResultStore:
@@ -143,6 +159,7 @@ class ResultStore:
         reprocess: bool = False,
         callback_url: str | None = None,
         callback_seed: str | None = None,
+        callback_key: str | None = None,
     ) -> list[Submission]:
         """Record jobs, one row per idempotency key, and say which ones need a message.
 
@@ -158,7 +175,15 @@ class ResultStore:
         if fresh:
             rows = [
                 _new_row(
-                    key, spec, queue, now, callback_url=callback_url, callback_seed=callback_seed
+                    key,
+                    spec,
+                    queue,
+                    now,
+                    callback={
+                        "callback_url": callback_url,
+                        "callback_seed": callback_seed,
+                        "callback_key": callback_key,
+                    },
                 )
                 for key, spec in fresh.items()
             ]
@@ -243,7 +268,7 @@ class ResultStore:
             return Claim("claimed", record)
         return Claim("done" if record.status in TERMINAL else "busy", record)
 
-    def complete(self, task_id: str, delivery_id: str, outcome: JobOutcome) -> bool:
+    def complete(self, task_id: str, delivery_id: str, outcome: JobOutcome) -> Finish:
         """Store a successful result; False when the claim was lost to another delivery."""
         return self._finish(
             task_id,
@@ -259,7 +284,7 @@ class ResultStore:
 
     def fail(
         self, task_id: str, delivery_id: str, error: FacepipeError, result: dict[str, Any]
-    ) -> bool:
+    ) -> Finish:
         """Store a permanent failure with its code, and the error in the documented shape."""
         return self._finish(
             task_id,
@@ -280,7 +305,7 @@ class ResultStore:
                 .values(status="retrying", updated_at=_now(), **_error_columns(error))
             )
 
-    def _finish(self, task_id: str, delivery_id: str, **values: Any) -> bool:
+    def _finish(self, task_id: str, delivery_id: str, **values: Any) -> Finish:
         now = _now()
         with self.engine.begin() as connection:
             written = connection.execute(
@@ -292,7 +317,26 @@ class ResultStore:
                 )
                 .values(updated_at=now, finished_at=now, **values)
             ).rowcount
-        return bool(written)
+            if not written:
+                return Finish(False)
+            callback = connection.execute(
+                select(jobs.c.callback_url, jobs.c.callback_seed, jobs.c.callback_key).where(
+                    jobs.c.task_id == task_id
+                )
+            ).one()
+            if callback.callback_url is None:
+                return Finish(True)
+            # In the result's own transaction: a stored result with a callback always has its
+            # delivery, whatever crashes next.
+            webhook = self.deliveries.create(
+                connection,
+                task_id=task_id,
+                url=callback.callback_url,
+                content=values["result"],
+                seed=callback.callback_seed,
+                key_id=callback.callback_key,
+            )
+        return Finish(True, webhook)
 
     # -- queries ------------------------------------------------------------------------
 
@@ -413,8 +457,7 @@ def _new_row(
     queue: str,
     now: datetime,
     *,
-    callback_url: str | None,
-    callback_seed: str | None,
+    callback: dict[str, str | None],
 ) -> dict[str, Any]:
     return {
         "task_id": uuid.uuid4().hex,
@@ -430,8 +473,7 @@ def _new_row(
         "queue": queue,
         "status": "queued",
         "attempts": 0,
-        "callback_url": callback_url,
-        "callback_seed": callback_seed,
+        **callback,
         "created_at": now,
         "updated_at": now,
     }

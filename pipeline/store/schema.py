@@ -50,6 +50,8 @@ jobs = Table(
     # For the async API's signed callbacks (the webhook deliveries table below).
     Column("callback_url", Text),
     Column("callback_seed", String(256)),
+    # The API key that asked for the callback: its account id and webhook secret sign it.
+    Column("callback_key", String(32)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
@@ -74,12 +76,31 @@ webhook_deliveries = Table(
     Column("delivery_id", String(32), primary_key=True),
     Column("task_id", String(32), ForeignKey("jobs.task_id"), nullable=False),
     Column("url", Text, nullable=False),
+    # pending -> sending -> delivered | pending (retry) | dead (retries used up) | gone (410)
     Column("status", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
+    # When it is due; while `sending` or handed to the queue, when that lease expires.
     Column("next_attempt_at", DateTime(timezone=True)),
+    Column("seed", String(256)),
+    Column("key_id", String(32)),
+    # The result JSON exactly as posted, so every attempt sends the same bytes.
+    Column("content", Text),
     Column("last_status", Integer),
     Column("last_error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True)),
     Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+)
+
+# API keys. The AppSecret is derived from the service's master key and never stored; the
+# hash lets authentication tell a key made with another master key from a valid one.
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_id", String(32), primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("name", Text),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
 )

@@ -1,0 +1,27 @@
+"""Job-finished notices over Redis pub/sub, so a sync API call wakes up the moment its
+result is stored instead of polling the store. A notice is only a hint: the waiter reads
+the result from the store, and checks the store again when no notice came."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import redis
+
+PREFIX = "facepipe:finished:"
+
+
+def channel(task_id: str) -> str:
+    return PREFIX + task_id
+
+
+def redis_py_url(broker_url: str) -> str:
+    """kombu's Redis URL as redis-py reads it (`redis+socket:///path` -> `unix:///path`)."""
+    parts = urlsplit(broker_url)
+    if parts.scheme in ("redis+socket", "socket"):
+        return f"unix://{parts.path}"
+    return broker_url
+
+
+def publish(client: redis.Redis, task_id: str) -> None:
+    client.publish(channel(task_id), b"1")

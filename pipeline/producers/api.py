@@ -1,0 +1,504 @@
+"""The HTTP service (FastAPI): sync and async detect/compare, result polling, bucket events.
+
+Every route but the probes and `/metrics` needs a signed request (`pipeline.keys`) and counts
+against the key's rate limit. A sync call submits its job to the `realtime` queue and waits
+for the worker's job-finished notice (`pipeline.notices`) for at most `sync_timeout` (6 s);
+then it answers 581 SyncTimeout with the taskId, which `/green/face/results` can poll.
+
+HTTP status: a refused request (auth, throttling, malformed body, limits of the request
+itself) gets its HTTP status; a processed request gets 200 and, as documented, the outcome
+of each image in the body's `code` (e.g. 470 no face, 415 unsupported format, 280 pending).
+Each call is its own task with its own taskId, as in the documented API: the same URL sent
+twice is analysed twice (a URL's content may change; bucket backfills dedupe by ETag).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+import redis.asyncio as aioredis
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from pipeline.contract import CompareResponse, DetectResponse
+from pipeline.errors import (
+    CompareImageTooLargeError,
+    FacepipeError,
+    InternalError,
+    InvalidRequestError,
+    MalformedRequestError,
+    RequestTooLargeError,
+    SyncTimeoutError,
+    ThrottledError,
+    UrlTooLongError,
+    ctyun_code,
+)
+from pipeline.events import parse_event
+from pipeline.jobs import JobKind, JobSpec
+from pipeline.keys import Caller, KeyRing
+from pipeline.notices import channel, redis_py_url
+from pipeline.producers.api_requests import (
+    AsyncDetectRequest,
+    CompareRequest,
+    DetectRequest,
+    ResultsRequest,
+)
+from pipeline.producers.queue import JobQueue, QueueName
+from pipeline.ratelimit import RateLimit
+from pipeline.settings import Settings
+from pipeline.sources import ImageRef
+from pipeline.sources.guard import check_url, parse_networks
+from pipeline.sources.local import BASE64_PREFIX
+from pipeline.sources.s3 import BUCKET_SCHEMES
+from pipeline.store import TERMINAL, JobRecord, ResultStore
+
+logger = logging.getLogger(__name__)
+
+QUEUE: QueueName = "realtime"
+URL_SCHEMES = ("http://", "https://", BASE64_PREFIX, *(f"{s}://" for s in BUCKET_SCHEMES))
+# Pending results, as the documented async mode reports them.
+PROCESSING = {"code": 280, "msg": "PROCESSING"}
+
+
+class Service:
+    """What the routes share: the store, keys, rate limit, queue and job-finished notices."""
+
+    def __init__(self, settings: Settings, queue: JobQueue, *, broker_url: str) -> None:
+        master = settings.api.master_key
+        if master is None:
+            raise ValueError("set FACEPIPE_API_MASTER_KEY: API keys are derived from it")
+        self.settings = settings
+        self.queue = queue
+        self.store = ResultStore.open(settings.store_url)
+        self.keyring = KeyRing(self.store.api_keys, master.get_secret_value())
+        redis_url = redis_py_url(broker_url)
+        self.notices = aioredis.Redis.from_url(redis_url)
+        self.limit = RateLimit(settings.api.rate_limit_url or redis_url, settings.api.rate_limit)
+        self.metrics = _Metrics(queue)
+        self.allow = parse_networks(settings.sources.http_allow_networks)
+
+    async def close(self) -> None:
+        await self.notices.aclose()
+        self.store.close()
+
+    def image_ref(self, url: str, data_id: str | None = None) -> ImageRef:
+        limit = self.settings.api.max_url_chars
+        # The documented 2,048 characters are for URLs; inline images have their own limit.
+        if len(url) > limit and not url.startswith(BASE64_PREFIX):
+            raise UrlTooLongError(f"url is {len(url)} characters long; at most {limit}")
+        if not url.startswith(URL_SCHEMES):
+            raise InvalidRequestError(
+                "url must be http(s)://, s3://, oss:// or base64://, not " + repr(url[:40])
+            )
+        return ImageRef(url, data_id=data_id)
+
+    def compare_spec(self, body: CompareRequest) -> JobSpec:
+        source, target = body.images()
+        for image in (source, target):
+            _check_inline_size(image, self.settings.api.max_compare_image_bytes)
+        return JobSpec("compare", self.image_ref(source), self.image_ref(target), params=_call())
+
+    async def checked_callback(self, callback: str | None) -> str | None:
+        if callback is not None:
+            # Refused now (480 UnsafeUrl), and checked again at every delivery attempt.
+            await run_in_threadpool(check_url, callback, self.allow)
+        return callback
+
+    async def submit(
+        self,
+        specs: list[JobSpec],
+        caller: Caller,
+        callback: str | None = None,
+        seed: str | None = None,
+    ) -> list[str]:
+        def record() -> list[str]:
+            submissions = self.store.submit(
+                specs,
+                queue=QUEUE,
+                callback_url=callback,
+                callback_seed=seed,
+                callback_key=caller.key_id if callback else None,
+            )
+            return [s.task_id for s in submissions]
+
+        return await run_in_threadpool(record)
+
+    async def enqueue(self, task_ids: list[str], kind: JobKind) -> None:
+        jobs = [(task_id, kind) for task_id in task_ids]
+        await run_in_threadpool(self.queue.enqueue, jobs, QUEUE)
+
+    async def run_sync(self, spec: JobSpec, caller: Caller) -> tuple[str, JobRecord | None]:
+        """Submit one job and wait for its result; None when the deadline passed first."""
+        deadline = time.monotonic() + self.settings.api.sync_timeout
+        (task_id,) = await self.submit([spec], caller)
+        async with self.notices.pubsub() as pubsub:
+            # Subscribed before the message is sent, so the notice cannot be missed.
+            await pubsub.subscribe(channel(task_id))
+            await self.enqueue([task_id], spec.kind)
+            while (remaining := deadline - time.monotonic()) > 0:
+                notice = await pubsub.get_message(ignore_subscribe_messages=True, timeout=remaining)
+                if notice is not None:
+                    break
+        record = await run_in_threadpool(self.store.get, task_id)
+        if record is None or record.status not in TERMINAL:
+            return task_id, None
+        return task_id, record
+
+    def sync_timeout(self, task_id: str) -> SyncTimeoutError:
+        return SyncTimeoutError(
+            f"no result within {self.settings.api.sync_timeout:g} s; poll "
+            f"/green/face/results with taskId {task_id}"
+        )
+
+
+def _service(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
+
+
+ServiceDep = Annotated[Service, Depends(_service)]
+
+
+async def authenticated(request: Request, service: ServiceDep) -> Caller:
+    """The request's key, from its signature; counts the request against the key's limit."""
+    body = await request.body()
+    query = request.url.query
+    path = request.url.path + (f"?{query}" if query else "")
+    caller = await run_in_threadpool(
+        service.keyring.authenticate,
+        request.method,
+        path,
+        request.headers,
+        body,
+        max_age=service.settings.api.signature_max_age,
+    )
+    await service.limit.hit(caller.key_id)
+    return caller
+
+
+async def event_sender(request: Request, service: ServiceDep) -> Caller:
+    """Like `authenticated`, or a fixed `Authorization: Bearer <AppKey>:<AppSecret>`: bucket
+    notifications (MinIO's webhook target, ...) cannot sign each request."""
+    token = request.headers.get("authorization", "")
+    if not token.lower().startswith("bearer "):
+        return await authenticated(request, service)
+    caller = await run_in_threadpool(service.keyring.authenticate_token, token[7:].strip())
+    await service.limit.hit(caller.key_id)
+    return caller
+
+
+Authenticated = Annotated[Caller, Depends(authenticated)]
+EventSender = Annotated[Caller, Depends(event_sender)]
+Format = Annotated[Literal["green", "ctyun", "imm"], Query()]
+router = APIRouter()
+
+
+@router.post("/green/face/detect", tags=["detect"])
+async def detect(
+    body: DetectRequest, caller: Authenticated, service: ServiceDep, format: Format = "green"
+) -> Any:
+    """Detect faces and their quality within 6 s (`realtime` queue)."""
+    _only_green(format)
+    spec = JobSpec("detect", service.image_ref(body.url, body.data_id), params=_call())
+    task_id, record = await service.run_sync(spec, caller)
+    if record is None:
+        timeout = service.sync_timeout(task_id)
+        response = DetectResponse.from_error(
+            timeout, task_id=task_id, data_id=body.data_id, url=body.url
+        )
+        return response.to_json()
+    return record.result
+
+
+@router.post("/green/face/asyncdetect", tags=["detect"])
+async def asyncdetect(
+    body: AsyncDetectRequest,
+    caller: Authenticated,
+    service: ServiceDep,
+    format: Format = "green",
+) -> Any:
+    """Submit one image (`url`) or up to 100 (`tasks`); results by callback or polling."""
+    _only_green(format)
+    images = body.images()
+    specs = [
+        JobSpec("detect", service.image_ref(image.url, image.data_id), params=_call())
+        for image in images
+    ]
+    callback = await service.checked_callback(body.callback)
+    task_ids = await service.submit(specs, caller, callback, body.seed)
+    await service.enqueue(task_ids, "detect")
+    accepted = [
+        {"code": 200, "msg": "OK", "dataId": image.data_id, "taskId": task_id, "url": image.url}
+        for image, task_id in zip(images, task_ids, strict=True)
+    ]
+    if body.tasks is None:
+        return accepted[0]
+    return {"code": 200, "msg": "OK", "data": accepted}
+
+
+@router.post("/green/face/results", tags=["detect", "compare"])
+async def results(body: ResultsRequest, _: Authenticated, service: ServiceDep) -> Any:
+    """The result of each task id; `code: 280` while it is still running."""
+    found = await run_in_threadpool(_find, service.store, body.root)
+    records = {record.task_id: record for record in found}
+    data = []
+    for task_id in body.root:
+        record = records.get(task_id)
+        if record is None:
+            data.append({"code": 404, "msg": "no such task", "taskId": task_id})
+        elif record.status not in TERMINAL or record.result is None:
+            data.append({**PROCESSING, "taskId": task_id})
+        else:
+            data.append(record.result)
+    return {"code": 200, "msg": "OK", "data": data}
+
+
+@router.post("/green/face/compare", tags=["compare"])
+async def compare(body: CompareRequest, caller: Authenticated, service: ServiceDep) -> Any:
+    """CompareFaces (or ctyun compare): similarity 0-100 and thresholds by FAR, sync."""
+    task_id, record = await service.run_sync(service.compare_spec(body), caller)
+    if record is None:
+        timeout = service.sync_timeout(task_id)
+        result = CompareResponse.from_error(timeout, request_id=task_id).to_json()
+    else:
+        result = record.result or {}
+    return _ctyun_compare(result) if body.ctyun else result
+
+
+@router.post("/green/face/asynccompare", tags=["compare"])
+async def asynccompare(body: CompareRequest, caller: Authenticated, service: ServiceDep) -> Any:
+    """Submit a compare; the result comes by callback or `/green/face/results`."""
+    spec = service.compare_spec(body)
+    callback = await service.checked_callback(body.callback)
+    (task_id,) = await service.submit([spec], caller, callback, body.seed)
+    await service.enqueue([task_id], "compare")
+    return {"Code": "200", "Success": True, "RequestId": task_id, "Message": "accepted"}
+
+
+@router.post("/events/{source}", tags=["events"])
+async def bucket_event(
+    source: Literal["s3", "minio", "oss"],
+    request: Request,
+    _: EventSender,
+    service: ServiceDep,
+    task: Annotated[Literal["detect", "attributes"], Query()] = "detect",
+) -> Any:
+    """Bucket notifications (S3 incl. SNS envelopes, MinIO, OSS): a job per new object."""
+    specs = [JobSpec(task, ref) for ref in parse_event(await request.body())]
+
+    def record() -> list[str]:
+        # Bulk, deduplicated by idempotency key: a redelivered event adds nothing.
+        submissions = service.store.submit(specs, queue="bulk") if specs else []
+        to_send = [(s.task_id, task) for s in submissions if s.enqueue]
+        if to_send:
+            service.queue.enqueue(to_send, "bulk")
+        return [task_id for task_id, _ in to_send]
+
+    sent = await run_in_threadpool(record)
+    return {"code": 200, "msg": "OK", "source": source, "enqueued": len(sent), "taskIds": sent}
+
+
+@router.get("/healthz", tags=["operations"])
+async def healthz() -> dict[str, str]:
+    """The process answers."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["operations"])
+async def readyz(service: ServiceDep) -> Response:
+    """The broker and the store answer (503 with the failing check otherwise)."""
+    checks: dict[str, str] = {}
+    try:
+        await asyncio.wait_for(service.notices.ping(), timeout=2)  # type: ignore[arg-type]
+        checks["broker"] = "ok"
+    except Exception as exc:  # any failure means not ready; say which
+        checks["broker"] = f"{type(exc).__name__}: {exc}"
+    try:
+        await run_in_threadpool(_ping_store, service.store)
+        checks["store"] = "ok"
+    except Exception as exc:
+        checks["store"] = f"{type(exc).__name__}: {exc}"
+    ready = all(value == "ok" for value in checks.values())
+    return JSONResponse(checks, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", tags=["operations"])
+async def prometheus(service: ServiceDep) -> Response:
+    """Prometheus metrics: requests, latency, queue depth."""
+    payload = await run_in_threadpool(generate_latest, service.metrics.registry)
+    return Response(payload, media_type=CONTENT_TYPE_LATEST)
+
+
+def create_api(settings: Settings, queue: JobQueue, *, broker_url: str) -> FastAPI:
+    """The service over `settings.store_url`, sending jobs to `queue` on `broker_url`'s Redis."""
+    service = Service(settings, queue, broker_url=broker_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await service.close()
+
+    api = FastAPI(
+        title="facepipe",
+        version="0.1.0",
+        description="Face detection, quality gate and compare on your own buckets.",
+        lifespan=lifespan,
+    )
+    api.state.service = service
+    api.include_router(router)
+    api.add_middleware(_BodyLimit, max_bytes=settings.api.max_body_bytes)
+    _install_error_handlers(api)
+
+    @api.middleware("http")
+    async def count(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        path = getattr(request.scope.get("route"), "path", "unmatched")
+        service.metrics.requests.labels(path, str(response.status_code)).inc()
+        service.metrics.seconds.labels(path).observe(time.perf_counter() - started)
+        return response
+
+    return api
+
+
+def _call() -> dict[str, str]:
+    # Makes each API call its own job (see the module docstring).
+    return {"call": uuid.uuid4().hex}
+
+
+def _only_green(format: str) -> None:
+    if format != "green":
+        raise InvalidRequestError(
+            f"format={format} needs the attribute models (ctyun/imm dialects); "
+            "this build answers format=green only"
+        )
+
+
+def _check_inline_size(image: str, limit: int) -> None:
+    if image.startswith(BASE64_PREFIX):
+        size = len(image) - len(BASE64_PREFIX)
+        decoded = size * 3 // 4
+        if decoded > limit:
+            raise CompareImageTooLargeError(
+                f"a compare image is at most {limit // (1024 * 1024)} MB; this one is "
+                f"{decoded / (1024 * 1024):.1f} MB"
+            )
+
+
+def _ctyun_compare(result: dict[str, Any]) -> dict[str, Any]:
+    """A CompareFaces result in ctyun's shape: code "0" and a 0..1 similarity."""
+    data = result.get("Data")
+    if result.get("Success") and data:
+        return {"code": "0", "message": "success", "result": data["SimilarityScore"] / 100}
+    code = ctyun_code(str(result.get("Error") or "InternalError"))
+    return {"code": code, "message": result.get("Message", ""), "result": None}
+
+
+def _find(store: ResultStore, task_ids: list[str]) -> list[JobRecord]:
+    return list(store.find(task_ids=task_ids))
+
+
+def _ping_store(store: ResultStore) -> None:
+    with store.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def _error_response(error: FacepipeError) -> JSONResponse:
+    headers = {}
+    if isinstance(error, ThrottledError):
+        headers["Retry-After"] = str(error.retry_after)
+    body = {**error.to_dict(), "requestId": uuid.uuid4().hex}
+    return JSONResponse(body, status_code=error.http_status, headers=headers)
+
+
+def _install_error_handlers(api: FastAPI) -> None:
+    @api.exception_handler(FacepipeError)
+    async def facepipe_error(_: Request, exc: FacepipeError) -> JSONResponse:
+        return _error_response(exc)
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors()[:5]
+        )
+        return _error_response(MalformedRequestError(problems or "malformed request"))
+
+    @api.exception_handler(Exception)
+    async def bug(_: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unexpected error")
+        return _error_response(InternalError(f"{type(exc).__name__}: {exc}"))
+
+
+class _Metrics:
+    def __init__(self, queue: JobQueue) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "facepipe_api_requests",
+            "HTTP requests by route and status",
+            ["route", "status"],
+            registry=self.registry,
+        )
+        self.seconds = Histogram(
+            "facepipe_api_request_seconds",
+            "HTTP request duration by route",
+            ["route"],
+            registry=self.registry,
+            buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 6, 10),
+        )
+        depth = Gauge(
+            "facepipe_queue_depth", "Messages waiting per queue", ["queue"], registry=self.registry
+        )
+        for name in ("realtime", "bulk", "webhooks"):
+            depth.labels(name).set_function(lambda name=name: queue.depth(name))  # type: ignore[misc]
+
+
+class _BodyLimit:
+    """Refuses bodies over the documented request size before reading them whole."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        too_large = RequestTooLargeError(
+            f"the request body is larger than {self.max_bytes // (1024 * 1024)} MB"
+        )
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            await _error_response(too_large)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise too_large
+            return message
+
+        await self.app(scope, counted, send)

@@ -1,0 +1,106 @@
+"""Request bodies of the HTTP service, as documented (CONTRACT §1-§4)."""
+
+from __future__ import annotations
+
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic.alias_generators import to_camel
+
+# One async call submits at most this many images (the `tasks` form).
+MAX_TASKS = 100
+
+
+class _Body(BaseModel):
+    # Unknown fields are ignored, as the cloud APIs do (clients send bizType, scenes, ...).
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class DetectTask(_Body):
+    data_id: str | None = Field(default=None, max_length=256)
+    url: str
+
+
+class DetectRequest(_Body):
+    """`/green/face/detect`: `url` is http(s)://, s3://, oss:// or base64://."""
+
+    biz_type: str | None = None
+    data_id: str | None = Field(default=None, max_length=256)
+    url: str
+
+
+class AsyncDetectRequest(_Body):
+    """`/green/face/asyncdetect`: one `url`, or up to 100 `tasks`; optional signed callback."""
+
+    biz_type: str | None = None
+    data_id: str | None = Field(default=None, max_length=256)
+    url: str | None = None
+    tasks: list[DetectTask] | None = Field(default=None, min_length=1, max_length=MAX_TASKS)
+    callback: str | None = None
+    seed: str | None = Field(default=None, max_length=256)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        if (self.url is None) == (self.tasks is None):
+            raise ValueError("give either url or tasks (a list of {dataId, url}), not both")
+        if self.callback is not None and self.seed is None:
+            raise ValueError(
+                "a callback needs a seed: the checksum is sha256(uid + seed + content)"
+            )
+        return self
+
+    def images(self) -> list[DetectTask]:
+        if self.tasks is not None:
+            return self.tasks
+        assert self.url is not None  # checked by _one_form
+        return [DetectTask(data_id=self.data_id, url=self.url)]
+
+
+class ResultsRequest(RootModel[list[str]]):
+    """`/green/face/results`: the task ids to look up."""
+
+    root: list[str] = Field(min_length=1, max_length=MAX_TASKS)
+
+
+ImageType = Literal["FacePic", "IDPic"]
+
+
+class CompareRequest(BaseModel):
+    """Cloudauth CompareFaces fields (http(s) URL or base64://), or ctyun's
+    `{img1Base64, img2Base64}` (base64 without prefix)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    source_image_value: str | None = Field(default=None, alias="SourceImageValue")
+    target_image_value: str | None = Field(default=None, alias="TargetImageValue")
+    source_image_type: ImageType = Field(default="FacePic", alias="SourceImageType")
+    target_image_type: ImageType = Field(default="FacePic", alias="TargetImageType")
+    img1_base64: str | None = Field(default=None, alias="img1Base64")
+    img2_base64: str | None = Field(default=None, alias="img2Base64")
+    callback: str | None = None
+    seed: str | None = Field(default=None, max_length=256)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Self:
+        cloudauth = self.source_image_value is not None and self.target_image_value is not None
+        ctyun = self.img1_base64 is not None and self.img2_base64 is not None
+        if cloudauth == ctyun:
+            raise ValueError(
+                "give SourceImageValue and TargetImageValue, or img1Base64 and img2Base64"
+            )
+        if self.callback is not None and self.seed is None:
+            raise ValueError(
+                "a callback needs a seed: the checksum is sha256(uid + seed + content)"
+            )
+        return self
+
+    @property
+    def ctyun(self) -> bool:
+        return self.img1_base64 is not None
+
+    def images(self) -> tuple[str, str]:
+        """(source, target) as image URIs; ctyun's bare base64 becomes base64://."""
+        if self.img1_base64 is not None and self.img2_base64 is not None:
+            return "base64://" + self.img1_base64, "base64://" + self.img2_base64
+        # One of the two forms is complete (checked by _one_form).
+        return str(self.source_image_value), str(self.target_image_value)

@@ -1,0 +1,183 @@
+"""A running facepipe service per test module: private Redis, SQLite store, a Celery worker
+(with the webhook scheduler), uvicorn on loopback, a key, and local HTTP servers for images
+and webhook callbacks on 127.0.0.2 - the only address the SSRF guard lets through here, so
+127.0.0.1 stays refused like any other private address."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pipeline.keys import Credentials, KeyRing, signed_headers
+from pipeline.store import ResultStore
+from tests.services import Worker, redis_broker
+from tests.support import face_jpeg, free_port, wait_until
+
+LOCAL = "127.0.0.2"
+MASTER_KEY = "test-master-key-0123456789"
+FACE = face_jpeg()
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver: answers each callback with the next scripted status."""
+
+    statuses: list[int] = field(default_factory=list)
+    retry_after: str | None = None
+    received: list[tuple[float, dict[str, str], bytes]] = field(default_factory=list)
+
+    def handle(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str]]:
+        self.received.append((time.monotonic(), headers, body))
+        status = self.statuses.pop(0) if self.statuses else 200
+        extra = {"Retry-After": self.retry_after} if self.retry_after and status != 200 else {}
+        return status, extra
+
+
+@dataclass
+class LocalServer:
+    """Images (`/face.jpg`, `/slow.jpg`, `/redirect?to=`) and the webhook `/hook`."""
+
+    port: int
+    receiver: Receiver = field(default_factory=Receiver)
+    slow_seconds: float = 4.0
+
+    def url(self, path: str) -> str:
+        return f"http://{LOCAL}:{self.port}{path}"
+
+
+def _serve(local: LocalServer) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *_: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            if self.path.startswith("/redirect?to="):
+                self.send_response(302)
+                self.send_header("Location", self.path.split("=", 1)[1])
+                self.end_headers()
+                return
+            if self.path == "/slow.jpg":
+                time.sleep(local.slow_seconds)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(FACE)))
+            self.end_headers()
+            self.wfile.write(FACE)
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            headers = {key.lower(): value for key, value in self.headers.items()}
+            status, extra = local.receiver.handle(headers, body)
+            self.send_response(status)
+            for key, value in extra.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer((LOCAL, local.port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@dataclass
+class Service:
+    base_url: str
+    store: ResultStore
+    key: Credentials
+    local: LocalServer
+    environment: dict[str, str]
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        key: Credentials | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+        timeout: float = 30.0,
+    ) -> httpx.Response:
+        key = key or self.key
+        content = raw if raw is not None else (b"" if body is None else json.dumps(body).encode())
+        signed = signed_headers(key.key_id, key.secret, method, path, content)
+        return httpx.request(
+            method,
+            self.base_url + path,
+            content=content,
+            headers={"Content-Type": "application/json", **signed, **(headers or {})},
+            timeout=timeout,
+        )
+
+    def post(self, path: str, body: Any, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, body, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    tmp = tmp_path_factory.mktemp("service")
+    local = LocalServer(free_port())
+    http_server = _serve(local)
+    store_url = f"sqlite:///{tmp / 'store.db'}"
+    store = ResultStore.open(store_url)
+    with redis_broker(tmp) as broker:
+        environment = {
+            "FACEPIPE_BROKER_URL": broker,
+            "FACEPIPE_STORE_URL": store_url,
+            "FACEPIPE_API_MASTER_KEY": MASTER_KEY,
+            "FACEPIPE_API_SYNC_TIMEOUT": "2.5",
+            "FACEPIPE_SOURCE_HTTP_ALLOW_NETWORKS": json.dumps([f"{LOCAL}/32"]),
+            "FACEPIPE_SOURCE_HTTP_TIMEOUT": "10",
+            "FACEPIPE_WEBHOOK_BACKOFF_BASE": "0.3",
+            "FACEPIPE_WEBHOOK_JITTER": "0",
+            "FACEPIPE_WEBHOOK_SWEEP_INTERVAL": "0.2",
+            "FACEPIPE_WEBHOOK_TIMEOUT": "2",
+            "FACEPIPE_WORKER_SOFT_TIME_LIMIT": "20",
+            "FACEPIPE_WORKER_TIME_LIMIT": "25",
+            "FACEPIPE_WORKER_VISIBILITY_TIMEOUT": "30",
+        }
+        worker = Worker(
+            environment,
+            concurrency=2,
+            log=tmp / "worker.log",
+            queues="realtime,bulk,webhooks",
+            extra=["--beat", "--schedule", str(tmp / "beat-schedule")],
+        ).start()
+        port = free_port()
+        api = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "workers.service:api_app",
+             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            env={**os.environ, **environment},
+            stdout=(tmp / "api.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            wait_until(lambda: _answers(base_url), timeout=30, what="the API to answer")
+            key = KeyRing(store.api_keys, MASTER_KEY).create("account-1", "tests")
+            yield Service(base_url, store, key, local, environment)
+        finally:
+            api.terminate()
+            api.wait(timeout=10)
+            worker.stop()
+            http_server.shutdown()
+            store.close()
+
+
+def _answers(base_url: str) -> bool | None:
+    try:
+        return httpx.get(base_url + "/healthz", timeout=1).status_code == 200 or None
+    except httpx.HTTPError:
+        return None

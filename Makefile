@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CODE := pipeline workers tests bench
 
-.PHONY: setup run test lint bench calibrate clean
+.PHONY: setup run test lint bench calibrate openapi clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: setup
 	$(BIN)/python -m bench.pipeline
 
 ## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
+# The committed OpenAPI schema of the HTTP service (a test checks it is current).
+openapi: setup
+	$(BIN)/python -m workers.cli openapi > pipeline/producers/openapi.json
+
 calibrate: setup
 	$(BIN)/python -m pipeline.calibrate.blur
 	$(BIN)/python -m pipeline.calibrate.glasses

@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 import uvicorn
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from pipeline.keys import KeyRing
 from pipeline.producers.api import create_api
-from pipeline.settings import Settings
+from pipeline.settings import ApiSettings, Settings
 from pipeline.store import ResultStore
 from workers.app import DEFAULT_BROKER, create_app
 from workers.queue import CeleryJobQueue
@@ -53,6 +54,11 @@ def register_service_commands(app: typer.Typer) -> None:
             workers=workers,
             log_level="info",
         )
+
+    @app.command("openapi")
+    def openapi_command() -> None:
+        """Print the service's OpenAPI schema (committed as pipeline/producers/openapi.json)."""
+        typer.echo(json.dumps(api_app(_schema_settings()).openapi(), indent=2, sort_keys=True))
 
     @keys_app.command("create")
     def keys_create(
@@ -104,6 +110,12 @@ def register_service_commands(app: typer.Typer) -> None:
         if replayed:
             send_deliveries(replayed, via=create_app(settings))
         typer.echo(f"replayed {len(replayed)} dead deliveries")
+
+
+def _schema_settings() -> Settings:
+    # The schema does not depend on secrets or the store: any will do to build the app.
+    api = ApiSettings(master_key=SecretStr("schema-only-" + "x" * 16))
+    return Settings(api=api, store_url="sqlite://")
 
 
 def _keyring(settings: Settings) -> KeyRing:

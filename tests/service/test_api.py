@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import itertools
 import json
 import time
 
@@ -48,7 +50,8 @@ def test_sync_detect_past_the_deadline_answers_581_and_the_task_can_be_polled(
         return result if result["code"] != 280 else None
 
     result = wait_until(finished, timeout=30, what="the slow task to finish")
-    assert result["code"] == 200 and len(result["faces"]) == 1
+    assert result["code"] == 200
+    assert len(result["faces"]) == 1
 
 
 def test_image_failures_come_back_with_their_codes(service: Service) -> None:
@@ -67,7 +70,8 @@ def test_compare_in_cloudauth_and_ctyun_shapes(service: Service) -> None:
     assert set(json.loads(cloudauth["Data"]["ConfidenceThresholds"])) == {"0.0001", "0.001", "0.01"}
     raw = base64.b64encode(FACE).decode()
     ctyun = service.post("/green/face/compare", {"img1Base64": raw, "img2Base64": raw}).json()
-    assert ctyun["code"] == "0" and 0.9 < ctyun["result"] <= 1.0
+    assert ctyun["code"] == "0"
+    assert 0.9 < ctyun["result"] <= 1.0
 
 
 @pytest.mark.parametrize(
@@ -113,11 +117,13 @@ def test_auth_failures(service: Service) -> None:
         service.key.key_id, service.key.secret, "POST", path, content, now=time.time() - 3600
     )
     response = httpx.post(service.base_url + path, content=content, headers=stale)
-    assert response.status_code == 401 and "stale" in response.json()["msg"]
+    assert response.status_code == 401
+    assert "stale" in response.json()["msg"]
 
     tampered = signed_headers(service.key.key_id, service.key.secret, "POST", path, content)
     response = httpx.post(service.base_url + path, content=b'["y"]', headers=tampered)
-    assert response.status_code == 401 and "mismatch" in response.json()["msg"]
+    assert response.status_code == 401
+    assert "mismatch" in response.json()["msg"]
 
     keyring = KeyRing(service.store.api_keys, MASTER_KEY)
     revoked = keyring.create("account-2")
@@ -127,8 +133,6 @@ def test_auth_failures(service: Service) -> None:
 
 
 def test_ctyun_md5_signature_is_accepted(service: Service) -> None:
-    import hashlib  # noqa: PLC0415
-
     path, content = "/green/face/results", json.dumps(["x"]).encode()
     stamp = str(int(time.time() * 1000))
     key, secret = service.key.key_id, service.key.secret
@@ -253,9 +257,9 @@ def test_receiver_down_retries_on_schedule_then_dead_letter_then_replay_delivers
     wait_until(dead, timeout=60, what="the delivery to be dead-lettered")
     times = [at for at, _, _ in receiver.received]
     assert len(times) == 4
-    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     # Backoff 0.3 s x 2^(n-1), no jitter here; the scheduler looks every 0.2 s.
-    for gap, due in zip(gaps, (0.3, 0.6, 1.2)):
+    for gap, due in zip(gaps, (0.3, 0.6, 1.2), strict=True):
         assert due - 0.05 <= gap <= due + 2.0, gaps
     ids = {headers["webhook-id"] for _, headers, _ in receiver.received}
     assert len(ids) == 1  # one stable id across the attempts
@@ -270,7 +274,8 @@ def test_receiver_down_retries_on_schedule_then_dead_letter_then_replay_delivers
     result = CliRunner().invoke(
         app, ["webhooks", "replay", "--task", task_id], env=service.environment
     )
-    assert result.exit_code == 0 and "replayed 1" in result.output, result.output
+    assert result.exit_code == 0, result.output
+    assert "replayed 1" in result.output
     wait_until(lambda: deliveries.find(task_ids=[task_id])[0].status == "delivered", 30, "replay")
     time.sleep(1.0)  # a second delivery would arrive within the sweep interval
     assert len(receiver.received) == 1
@@ -284,9 +289,11 @@ def test_410_stops_retrying(service: Service) -> None:
     task_id = service.post("/green/face/asyncdetect", body).json()["taskId"]
     deliveries = service.store.deliveries
     wait_until(
-        lambda: deliveries.find(task_ids=[task_id])[0].status == "gone"
-        if deliveries.find(task_ids=[task_id])
-        else None,
+        lambda: (
+            deliveries.find(task_ids=[task_id])[0].status == "gone"
+            if deliveries.find(task_ids=[task_id])
+            else None
+        ),
         30,
         "the delivery to stop at 410",
     )
@@ -297,7 +304,49 @@ def test_410_stops_retrying(service: Service) -> None:
 def test_probes_and_metrics(service: Service) -> None:
     assert httpx.get(service.base_url + "/healthz").json() == {"status": "ok"}
     ready = httpx.get(service.base_url + "/readyz")
-    assert ready.status_code == 200 and ready.json() == {"broker": "ok", "store": "ok"}
+    assert ready.status_code == 200
+    assert ready.json() == {"broker": "ok", "store": "ok"}
     metrics = httpx.get(service.base_url + "/metrics").text
     assert 'facepipe_queue_depth{queue="realtime"}' in metrics
     assert "facepipe_api_requests_total" in metrics
+
+
+def test_retry_after_is_honoured(service: Service) -> None:
+    receiver = service.local.receiver
+    receiver.received.clear()
+    receiver.statuses, receiver.retry_after = [429], "2"
+    try:
+        body = {"url": FACE_B64, "callback": service.local.url("/hook"), "seed": "s"}
+        service.post("/green/face/asyncdetect", body)
+        wait_until(lambda: len(receiver.received) >= 2, timeout=30, what="the retry")
+    finally:
+        receiver.retry_after = None
+    first, second = receiver.received[0][0], receiver.received[1][0]
+    assert second - first >= 2.0  # not the 0.3 s backoff
+
+
+def test_bucket_events_are_ingested_once_with_a_bearer_token(service: Service) -> None:
+    event = {
+        "EventName": "s3:ObjectCreated:Put",
+        "Records": [
+            {
+                "eventName": "s3:ObjectCreated:Put",
+                "s3": {
+                    "bucket": {"name": "photos"},
+                    "object": {"key": "new%201.jpg", "eTag": "e9"},
+                },
+            }
+        ],
+    }
+    token = f"Bearer {service.key.key_id}:{service.key.secret}"
+    url = service.base_url + "/events/minio"
+    first = httpx.post(url, json=event, headers={"Authorization": token}).json()
+    assert first["enqueued"] == 1
+    record = service.store.get(first["taskIds"][0])
+    assert record is not None
+    assert (record.spec.source.uri, record.spec.source.etag) == ("s3://photos/new 1.jpg", "e9")
+    again = httpx.post(url, json=event, headers={"Authorization": token}).json()
+    assert again["enqueued"] <= 1  # re-sent only while unfinished, never a second job
+    assert again.get("taskIds", first["taskIds"]) in ([], first["taskIds"])
+    wrong = httpx.post(url, json=event, headers={"Authorization": f"Bearer {service.key.key_id}:x"})
+    assert wrong.status_code == 401

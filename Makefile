@@ -32,6 +32,7 @@ bench: setup
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/accuracy.py
 	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.service
 
 ## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
 # The committed OpenAPI schema of the HTTP service (a test checks it is current).

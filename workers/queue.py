@@ -19,18 +19,21 @@ class CeleryJobQueue:
         self._app = app
 
     def enqueue(self, jobs: Sequence[tuple[str, JobKind]], queue: QueueName) -> None:
+        self._publish([(f"facepipe.{kind}", task_id) for task_id, kind in jobs], queue)
+
+    def send(self, task_name: str, ids: Sequence[str], queue: QueueName) -> None:
+        """One `task_name` message per id (e.g. webhook deliveries), batched like `enqueue`."""
+        self._publish([(task_name, id_) for id_ in ids], queue)
+
+    def _publish(self, messages: Sequence[tuple[str, str]], queue: QueueName) -> None:
         # One pooled connection for the whole batch, and kombu's publish batch: the LPUSHes go
         # out in one Redis pipeline instead of one round trip (and one client) per message.
         with self._app.producer_or_acquire() as producer, producer.batch(max_size=_BATCH):
             # Declared (bound to its exchange) once per batch, not once per message.
             producer.maybe_declare(self._app.amqp.queues[queue])
-            for task_id, kind in jobs:
+            for task_name, id_ in messages:
                 self._app.send_task(
-                    f"facepipe.{kind}",
-                    args=[task_id],
-                    queue=queue,
-                    producer=producer,
-                    declare=[],
+                    task_name, args=[id_], queue=queue, producer=producer, declare=[]
                 )
 
     def depth(self, queue: QueueName) -> int:

@@ -4,13 +4,13 @@ deliveries. Retries wait in the database (`next_attempt_at`), never in Celery co
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from celery import Celery
 
 from pipeline import webhooks
 from pipeline.sources.guard import parse_networks
 from workers.app import app
+from workers.queue import CeleryJobQueue
 from workers.runtime import runtime
 
 logger = logging.getLogger(__name__)
@@ -48,14 +48,6 @@ def sweep_webhooks() -> int:
     return len(due)
 
 
-def send_deliveries(delivery_ids: list[str], via: Celery = app, **options: Any) -> None:
+def send_deliveries(delivery_ids: list[str], via: Celery = app) -> None:
     """One `deliver_webhook` message per delivery (`via`: an app for other settings)."""
-    with via.producer_or_acquire() as producer:
-        for delivery_id in delivery_ids:
-            via.send_task(
-                "facepipe.deliver_webhook",
-                args=(delivery_id,),
-                queue="webhooks",
-                producer=producer,
-                **options,
-            )
+    CeleryJobQueue(via).send(deliver_webhook.name, delivery_ids, "webhooks")

@@ -15,6 +15,7 @@ twice is analysed twice (a URL's content may change; bucket backfills dedupe by 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import uuid
@@ -61,7 +62,7 @@ from pipeline.producers.api_requests import (
     DetectRequest,
     ResultsRequest,
 )
-from pipeline.producers.queue import JobQueue, QueueName
+from pipeline.producers.queue import JobQueue, QueueName, submit_and_enqueue
 from pipeline.ratelimit import RateLimit
 from pipeline.settings import Settings
 from pipeline.sources import ImageRef
@@ -122,37 +123,39 @@ class Service:
             await run_in_threadpool(check_url, callback, self.allow)
         return callback
 
-    async def submit(
-        self,
-        specs: list[JobSpec],
-        caller: Caller,
-        callback: str | None = None,
-        seed: str | None = None,
+    async def submit(self, spec: JobSpec) -> str:
+        (submission,) = await run_in_threadpool(self.store.submit, [spec], queue=QUEUE)
+        return submission.task_id
+
+    async def enqueue(self, task_id: str, kind: JobKind) -> None:
+        await run_in_threadpool(self.queue.enqueue, [(task_id, kind)], QUEUE)
+
+    async def submit_async(
+        self, specs: list[JobSpec], caller: Caller, callback: str | None, seed: str | None
     ) -> list[str]:
-        def record() -> list[str]:
-            submissions = self.store.submit(
+        """Record and send jobs whose results go to `callback` (or are polled); their ids."""
+        submissions, _ = await run_in_threadpool(
+            functools.partial(
+                submit_and_enqueue,
                 specs,
-                queue=QUEUE,
+                self.store,
+                self.queue,
+                QUEUE,
                 callback_url=callback,
                 callback_seed=seed,
                 callback_key=caller.key_id if callback else None,
             )
-            return [s.task_id for s in submissions]
+        )
+        return [submission.task_id for submission in submissions]
 
-        return await run_in_threadpool(record)
-
-    async def enqueue(self, task_ids: list[str], kind: JobKind) -> None:
-        jobs = [(task_id, kind) for task_id in task_ids]
-        await run_in_threadpool(self.queue.enqueue, jobs, QUEUE)
-
-    async def run_sync(self, spec: JobSpec, caller: Caller) -> tuple[str, JobRecord | None]:
+    async def run_sync(self, spec: JobSpec) -> tuple[str, JobRecord | None]:
         """Submit one job and wait for its result; None when the deadline passed first."""
         deadline = time.monotonic() + self.settings.api.sync_timeout
-        (task_id,) = await self.submit([spec], caller)
+        task_id = await self.submit(spec)
         async with self.notices.pubsub() as pubsub:
             # Subscribed before the message is sent, so the notice cannot be missed.
             await pubsub.subscribe(channel(task_id))
-            await self.enqueue([task_id], spec.kind)
+            await self.enqueue(task_id, spec.kind)
             while (remaining := deadline - time.monotonic()) > 0:
                 notice = await pubsub.get_message(ignore_subscribe_messages=True, timeout=remaining)
                 if notice is not None:
@@ -218,7 +221,7 @@ async def detect(
     """Detect faces and their quality within 6 s (`realtime` queue)."""
     _only_green(format)
     spec = JobSpec("detect", service.image_ref(body.url, body.data_id), params=_call())
-    task_id, record = await service.run_sync(spec, caller)
+    task_id, record = await service.run_sync(spec)
     if record is None:
         timeout = service.sync_timeout(task_id)
         response = DetectResponse.from_error(
@@ -243,8 +246,7 @@ async def asyncdetect(
         for image in images
     ]
     callback = await service.checked_callback(body.callback)
-    task_ids = await service.submit(specs, caller, callback, body.seed)
-    await service.enqueue(task_ids, "detect")
+    task_ids = await service.submit_async(specs, caller, callback, body.seed)
     accepted = [
         {"code": 200, "msg": "OK", "dataId": image.data_id, "taskId": task_id, "url": image.url}
         for image, task_id in zip(images, task_ids, strict=True)
@@ -274,7 +276,7 @@ async def results(body: ResultsRequest, _: Authenticated, service: ServiceDep) -
 @router.post("/green/face/compare", tags=["compare"])
 async def compare(body: CompareRequest, caller: Authenticated, service: ServiceDep) -> Any:
     """CompareFaces (or ctyun compare): similarity 0-100 and thresholds by FAR, sync."""
-    task_id, record = await service.run_sync(service.compare_spec(body), caller)
+    task_id, record = await service.run_sync(service.compare_spec(body))
     if record is None:
         timeout = service.sync_timeout(task_id)
         result = CompareResponse.from_error(timeout, request_id=task_id).to_json()
@@ -288,8 +290,7 @@ async def asynccompare(body: CompareRequest, caller: Authenticated, service: Ser
     """Submit a compare; the result comes by callback or `/green/face/results`."""
     spec = service.compare_spec(body)
     callback = await service.checked_callback(body.callback)
-    (task_id,) = await service.submit([spec], caller, callback, body.seed)
-    await service.enqueue([task_id], "compare")
+    (task_id,) = await service.submit_async([spec], caller, callback, body.seed)
     return {"Code": "200", "Success": True, "RequestId": task_id, "Message": "accepted"}
 
 
@@ -303,17 +304,12 @@ async def bucket_event(
 ) -> Any:
     """Bucket notifications (S3 incl. SNS envelopes, MinIO, OSS): a job per new object."""
     specs = [JobSpec(task, ref) for ref in parse_event(await request.body())]
-
-    def record() -> list[str]:
-        # Bulk, deduplicated by idempotency key: a redelivered event adds nothing.
-        submissions = service.store.submit(specs, queue="bulk") if specs else []
-        to_send = [(s.task_id, task) for s in submissions if s.enqueue]
-        if to_send:
-            service.queue.enqueue(to_send, "bulk")
-        return [task_id for task_id, _ in to_send]
-
-    sent = await run_in_threadpool(record)
-    return {"code": 200, "msg": "OK", "source": source, "enqueued": len(sent), "taskIds": sent}
+    # Bulk, deduplicated by idempotency key: a redelivered event adds nothing.
+    submissions, sent_count = await run_in_threadpool(
+        submit_and_enqueue, specs, service.store, service.queue, "bulk"
+    )
+    sent = [submission.task_id for submission in submissions if submission.enqueue]
+    return {"code": 200, "msg": "OK", "source": source, "enqueued": sent_count, "taskIds": sent}
 
 
 @router.get("/healthz", tags=["operations"])

@@ -308,7 +308,7 @@ class ResultStore:
     def _finish(self, task_id: str, delivery_id: str, **values: Any) -> Finish:
         now = _now()
         with self.engine.begin() as connection:
-            written = connection.execute(
+            callback = connection.execute(
                 update(jobs)
                 .where(
                     jobs.c.task_id == task_id,
@@ -316,14 +316,10 @@ class ResultStore:
                     jobs.c.status == "running",
                 )
                 .values(updated_at=now, finished_at=now, **values)
-            ).rowcount
-            if not written:
+                .returning(jobs.c.callback_url, jobs.c.callback_seed, jobs.c.callback_key)
+            ).first()
+            if callback is None:
                 return Finish(False)
-            callback = connection.execute(
-                select(jobs.c.callback_url, jobs.c.callback_seed, jobs.c.callback_key).where(
-                    jobs.c.task_id == task_id
-                )
-            ).one()
             if callback.callback_url is None:
                 return Finish(True)
             # In the result's own transaction: a stored result with a callback always has its

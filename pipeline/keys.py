@@ -90,7 +90,8 @@ class KeyRing:
     ) -> Caller:
         """The caller of a signed request, or `UnauthorizedError` saying what is wrong."""
         now = time.time() if now is None else now
-        if "sign" in headers:
+        ctyun = "sign" in headers
+        if ctyun:
             key_id, stamp = headers.get("appkey", ""), headers.get("timestamp", "")
             given = headers["sign"].lower()
             seconds = _parse_stamp(stamp, milliseconds=True)
@@ -111,13 +112,11 @@ class KeyRing:
                 f"stale timestamp: {abs(now - seconds):.0f} s from the server's clock "
                 f"(at most {max_age:.0f} s)"
             )
-        record = self._keys.get(key_id)
-        if record is None or record.revoked_at is not None:
-            raise UnauthorizedError(f"unknown or revoked key {key_id!r}")
+        record = self._active(key_id)
         secret = self.secret(key_id)
         if not hmac.compare_digest(_sha256(secret), record.secret_hash):
             raise UnauthorizedError(f"key {key_id!r} was made with another master key")
-        if "sign" in headers:
+        if ctyun:
             expected = ctyun_sign(key_id, secret, stamp, path.split("?", maxsplit=1)[0], body)
         else:
             expected = facepipe_sign(secret, method, path, stamp, body)
@@ -128,12 +127,16 @@ class KeyRing:
     def authenticate_token(self, token: str) -> Caller:
         """A fixed `AppKey:AppSecret` token, for senders that cannot sign (bucket events)."""
         key_id, _, secret = token.partition(":")
-        record = self._keys.get(key_id)
-        if record is None or record.revoked_at is not None:
-            raise UnauthorizedError(f"unknown or revoked key {key_id!r}")
+        record = self._active(key_id)
         if not hmac.compare_digest(_sha256(secret), record.secret_hash):
             raise UnauthorizedError("wrong secret")
         return Caller(key_id, record.account_id)
+
+    def _active(self, key_id: str) -> ApiKeyRecord:
+        record = self._keys.get(key_id)
+        if record is None or record.revoked_at is not None:
+            raise UnauthorizedError(f"unknown or revoked key {key_id!r}")
+        return record
 
 
 def facepipe_sign(secret: str, method: str, path: str, timestamp: str, body: bytes) -> str:

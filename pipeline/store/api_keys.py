@@ -59,12 +59,5 @@ class ApiKeys:
 
 
 def _record(row: Row[Any]) -> ApiKeyRecord:
-    m = row._mapping
-    return ApiKeyRecord(
-        key_id=m["key_id"],
-        account_id=m["account_id"],
-        name=m["name"],
-        secret_hash=m["secret_hash"],
-        created_at=m["created_at"],
-        revoked_at=m["revoked_at"],
-    )
+    # The dataclass has exactly the table's columns.
+    return ApiKeyRecord(**row._mapping)

@@ -37,6 +37,7 @@ class Delivery:
     attempts: int
     seed: str | None
     key_id: str | None
+    # Always set by `create`; nullable only because the column came in migration 0002.
     content: str
     next_attempt_at: datetime | None
     last_status: int | None
@@ -209,19 +210,5 @@ def _now() -> datetime:
 
 
 def _delivery(row: Row[Any]) -> Delivery:
-    m = row._mapping
-    return Delivery(
-        delivery_id=m["delivery_id"],
-        task_id=m["task_id"],
-        url=m["url"],
-        status=m["status"],
-        attempts=m["attempts"],
-        seed=m["seed"],
-        key_id=m["key_id"],
-        content=m["content"] or "",
-        next_attempt_at=m["next_attempt_at"],
-        last_status=m["last_status"],
-        last_error=m["last_error"],
-        created_at=m["created_at"],
-        delivered_at=m["delivered_at"],
-    )
+    # The dataclass has exactly the table's columns.
+    return Delivery(**row._mapping)

@@ -29,8 +29,8 @@ lint: setup
 	$(BIN)/mypy pipeline workers
 
 bench: setup
-	$(BIN)/python bench/engine.py
-	$(BIN)/python bench/accuracy.py
+	$(BIN)/python -m bench.engine
+	$(BIN)/python -m bench.accuracy
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.service
 
@@ -43,6 +43,9 @@ calibrate: setup
 	$(BIN)/python -m pipeline.calibrate.blur
 	$(BIN)/python -m pipeline.calibrate.glasses
 	$(BIN)/python -m pipeline.calibrate.compare
+	$(BIN)/python -m pipeline.calibrate.mask_detector
+	$(BIN)/python -m pipeline.calibrate.smile
+	$(BIN)/python -m pipeline.calibrate.mask
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

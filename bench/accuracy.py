@@ -1,6 +1,6 @@
 """Accuracy of the engine on the labelled photos, printed as JSON.
 
-    python bench/accuracy.py [--genki 600]
+    python -m bench.accuracy [--genki 600]
 
 - recall: labelled faces found in `faces/`;
 - compare: on `faces/` (6 people, press photos) the share of same-person pairs accepted and

@@ -1,11 +1,14 @@
 """Per-image speed of facepipe's detect and compare against the plain face_recognition recipe.
 
-    python bench/engine.py [--rounds 2]
+    python -m bench.engine [--rounds 2]
 
 Baseline (same process, same decoded photos): dlib HOG with one upsampling on the full-size
 image, 68 landmarks and the 128-d encoding of every face, as face_recognition does.
-facepipe detect: decode + every computed field (boxes, landmarks, pose, blur, glasses, gate).
-Prints JSON; target: detect_ratio <= 0.6 at equal or better recall on the labelled faces.
+facepipe detect: decode + every computed field (boxes, landmarks, pose, blur, glasses, gate,
+and the attributes: masked-face detector, smile, mask, age, gender).
+"gate only": the same with `FACEPIPE_ENGINE_ATTRIBUTES=false`, i.e. the engine before the
+attributes. Prints JSON; targets: detect_ratio <= 0.6 of the baseline at equal or better
+recall, and attributes_overhead <= 0.4 (full detect vs gate only, same run).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 from pipeline.analysis import compare, detect
 from pipeline.calibrate.fixtures import fixtures_dir
 from pipeline.imaging import decode
+from pipeline.settings import EngineSettings, Settings
 from pipeline.vision.models import load_models
 
 
@@ -35,6 +39,14 @@ def baseline(data: bytes) -> int:
 
 def facepipe_detect(data: bytes) -> int:
     faces = detect(data).faces
+    return len(faces or [])
+
+
+GATE_ONLY = Settings(engine=EngineSettings(attributes=False))
+
+
+def gate_only_detect(data: bytes) -> int:
+    faces = detect(data, settings=GATE_ONLY).faces
     return len(faces or [])
 
 
@@ -67,6 +79,7 @@ def main() -> None:
 
     base_seconds, base_found = timed(baseline, photos, args.rounds)
     detect_seconds, detect_found = timed(facepipe_detect, photos, args.rounds)
+    gate_seconds, gate_found = timed(gate_only_detect, photos, args.rounds)
     pairs = [
         ("obama.jpg", "obama2.jpg"),
         ("obama.jpg", "biden.jpg"),
@@ -87,6 +100,10 @@ def main() -> None:
                 "target_ratio": 0.6,
                 "baseline_recall": round(recall(base_found, labels), 4),
                 "detect_recall": round(recall(detect_found, labels), 4),
+                "gate_only_ms_per_image": round(gate_seconds * 1000, 1),
+                "gate_only_recall": round(recall(gate_found, labels), 4),
+                "attributes_overhead": round(detect_seconds / gate_seconds - 1, 3),
+                "target_overhead": 0.4,
                 "compare_ms_per_pair": round(compare_seconds * 1000, 1),
                 "source": str(Path(faces)),
             },

@@ -7,6 +7,7 @@ import math
 import uuid
 
 from pipeline.contract import (
+    Age,
     CompareData,
     CompareResponse,
     DetectResponse,
@@ -14,12 +15,15 @@ from pipeline.contract import (
     Face,
     Location,
     Quality,
+    Smile,
     Verdict,
 )
 from pipeline.imaging import decode
 from pipeline.settings import Settings
+from pipeline.vision.age_gender import GenderVerdict
 from pipeline.vision.embedding import distance
 from pipeline.vision.engine import FaceAnalysis, FaceEngine
+from pipeline.vision.mask import MaskVerdict
 from pipeline.vision.similarity import score_mapping
 
 
@@ -70,7 +74,15 @@ def _to_face(face: FaceAnalysis) -> Face:
         qualified=face.qualified,
         reasons=face.reasons,
         glasses=Verdict(value=face.glasses.value, rate=face.glasses.rate),
+        smile=Smile(value=face.smile.value, rate=face.smile.rate) if face.smile else None,
+        respirator=_verdict(face.respirator),
+        age=Age(value=face.age.value, rate=face.age.rate, sd=face.age.sd) if face.age else None,
+        gender=_verdict(face.gender),
     )
+
+
+def _verdict(found: MaskVerdict | GenderVerdict | None) -> Verdict | None:
+    return None if found is None else Verdict(value=found.value, rate=found.rate)
 
 
 def compare(

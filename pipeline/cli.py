@@ -12,6 +12,7 @@ import typer
 
 from pipeline.analysis import compare, detect, new_task_id
 from pipeline.contract import CompareResponse, DetectResponse
+from pipeline.dialects import Dialect, render
 from pipeline.errors import FacepipeError
 from pipeline.settings import Settings
 from pipeline.sources import read_image
@@ -46,6 +47,9 @@ def detect_command(
     sample: Annotated[
         bool, typer.Option("--sample", help="Also run on the bundled sample photo.")
     ] = False,
+    dialect: Annotated[
+        Dialect, typer.Option("--format", help="Output shape with --json: green, ctyun or imm.")
+    ] = "green",
 ) -> None:
     """Detect faces and their quality; failures are printed as error objects, not raised."""
     references = list(images or []) + ([str(sample_image())] if sample else [])
@@ -59,7 +63,8 @@ def detect_command(
         except FacepipeError as exc:
             response = DetectResponse.from_error(exc, task_id=task_id)
         response.url = reference if not reference.startswith("base64://") else None
-        _emit(response.to_json(), as_json, _detect_summary)
+        green = response.to_json()
+        _emit(render(green, dialect) if as_json else green, as_json, _detect_summary)
 
 
 @app.command("compare")
@@ -96,7 +101,8 @@ def _detect_summary(payload: dict[str, Any]) -> str:
         lines.append(
             f"  box x={box['x']} y={box['y']} w={box['w']} h={box['h']}  blur={quality['blur']}"
             f" pitch={quality['pitch']} yaw={quality['yaw']} roll={quality['roll']}"
-            f" glasses={face['glasses']['value']}  {verdict}"
+            f" glasses={face['glasses']['value']} {face['gender']['value']}"
+            f" age={face['age']['value']}  {verdict}"
         )
     return "\n".join(lines)
 

@@ -1,8 +1,9 @@
 """The wire format: pydantic models of the documented responses (CONTRACT §1, §2).
 
 Fields facepipe does not compute yet are `None` (JSON `null`), never guessed: at this stage
-`smile`, `respirator`, `hat`, `mustache`, `bang` and `hairstyle` are always null, and `glasses`
-never says `Wear` (see `pipeline.vision.glasses`).
+`hat`, `mustache`, `bang` and `hairstyle` are always null, and `glasses`
+never says `Wear` (see `pipeline.vision.glasses`). `age` and `gender` are not in the Green
+shape; facepipe adds them (the ctyun and IMM dialects need them, `pipeline.dialects`).
 """
 
 from __future__ import annotations
@@ -51,6 +52,14 @@ class Smile(_Camel):
     rate: float
 
 
+class Age(_Camel):
+    """Years; `rate` is the model's probability mass within 5 years, `sd` its spread."""
+
+    value: float
+    rate: float
+    sd: float
+
+
 class Face(_Camel):
     location: Location
     quality: Quality
@@ -64,6 +73,8 @@ class Face(_Camel):
     mustache: Verdict | None = None
     bang: Verdict | None = None
     hairstyle: Verdict | None = None
+    age: Age | None = None
+    gender: Verdict | None = None
 
 
 class Extras(_Camel):

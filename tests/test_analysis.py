@@ -12,11 +12,12 @@ import pytest
 from pipeline import compare, detect
 from pipeline.errors import NoFaceError
 from pipeline.imaging import decode
+from pipeline.settings import EngineSettings, Settings
 from pipeline.vision.embedding import distance
 from pipeline.vision.engine import FaceEngine
 from pipeline.vision.similarity import score_mapping
 
-NOT_COMPUTED_YET = ("smile", "respirator", "hat", "mustache", "bang", "hairstyle")
+NOT_COMPUTED_YET = ("hat", "mustache", "bang", "hairstyle")
 
 
 @pytest.mark.fixtures
@@ -35,6 +36,21 @@ def test_detect_response_has_the_green_shape(faces_dir: Path) -> None:
     assert face["glasses"]["value"] == "None"
     assert 0.5 <= face["glasses"]["rate"] <= 1
     for field in NOT_COMPUTED_YET:
+        assert face[field] is None
+    assert face["respirator"]["value"] == "None"
+    assert 0.0 <= face["smile"]["value"] <= 1.0
+    assert face["gender"]["value"] == "Male"
+    assert 30 <= face["age"]["value"] <= 70
+
+
+@pytest.mark.fixtures
+def test_without_attributes_the_engine_fills_only_the_gate_fields(faces_dir: Path) -> None:
+    settings = Settings(engine=EngineSettings(attributes=False))
+    body = detect((faces_dir / "obama.jpg").read_bytes(), settings=settings).to_json()
+    (face,) = body["faces"]
+    assert face["glasses"] is not None
+    assert face["qualified"] is True
+    for field in ("smile", "respirator", "age", "gender"):
         assert face[field] is None
 
 

@@ -40,6 +40,7 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.contract import CompareResponse, DetectResponse
+from pipeline.dialects import FORMAT_PARAM, Dialect, dialect_of, render
 from pipeline.errors import (
     CompareImageTooLargeError,
     FacepipeError,
@@ -210,7 +211,7 @@ async def event_sender(request: Request, service: ServiceDep) -> Caller:
 
 Authenticated = Annotated[Caller, Depends(authenticated)]
 EventSender = Annotated[Caller, Depends(event_sender)]
-Format = Annotated[Literal["green", "ctyun", "imm"], Query()]
+Format = Annotated[Dialect, Query()]
 router = APIRouter()
 
 
@@ -219,16 +220,15 @@ async def detect(
     body: DetectRequest, caller: Authenticated, service: ServiceDep, format: Format = "green"
 ) -> Any:
     """Detect faces and their quality within 6 s (`realtime` queue)."""
-    _only_green(format)
     spec = JobSpec("detect", service.image_ref(body.url, body.data_id), params=_call())
     task_id, record = await service.run_sync(spec)
-    if record is None:
+    if record is None or record.result is None:
         timeout = service.sync_timeout(task_id)
         response = DetectResponse.from_error(
             timeout, task_id=task_id, data_id=body.data_id, url=body.url
         )
-        return response.to_json()
-    return record.result
+        return render(response.to_json(), format)
+    return render(record.result, format)
 
 
 @router.post("/green/face/asyncdetect", tags=["detect"])
@@ -238,11 +238,14 @@ async def asyncdetect(
     service: ServiceDep,
     format: Format = "green",
 ) -> Any:
-    """Submit one image (`url`) or up to 100 (`tasks`); results by callback or polling."""
-    _only_green(format)
+    """Submit one image (`url`) or up to 100 (`tasks`); results by callback or polling.
+
+    `format` picks the dialect of the callback and of `/green/face/results` for these tasks.
+    """
+    dialect = {} if format == "green" else {FORMAT_PARAM: format}
     images = body.images()
     specs = [
-        JobSpec("detect", service.image_ref(image.url, image.data_id), params=_call())
+        JobSpec("detect", service.image_ref(image.url, image.data_id), params=_call() | dialect)
         for image in images
     ]
     callback = await service.checked_callback(body.callback)
@@ -268,6 +271,8 @@ async def results(body: ResultsRequest, _: Authenticated, service: ServiceDep) -
             data.append({"code": 404, "msg": "no such task", "taskId": task_id})
         elif record.status not in TERMINAL or record.result is None:
             data.append({**PROCESSING, "taskId": task_id})
+        elif record.spec.kind == "detect":
+            data.append(render(record.result, dialect_of(record.spec.params)))
         else:
             data.append(record.result)
     return {"code": 200, "msg": "OK", "data": data}
@@ -380,14 +385,6 @@ def create_api(settings: Settings, queue: JobQueue, *, broker_url: str) -> FastA
 def _call() -> dict[str, str]:
     # Makes each API call its own job (see the module docstring).
     return {"call": uuid.uuid4().hex}
-
-
-def _only_green(format: str) -> None:
-    if format != "green":
-        raise InvalidRequestError(
-            f"format={format} needs the attribute models (ctyun/imm dialects); "
-            "this build answers format=green only"
-        )
 
 
 def _check_inline_size(image: str, limit: int) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from pipeline.dialects import dialect_of, render
 from pipeline.errors import FacepipeError
 from pipeline.jobs import JobKind, JobOutcome, JobSpec
 from pipeline.sources import ImageRef
@@ -316,7 +317,9 @@ class ResultStore:
                     jobs.c.status == "running",
                 )
                 .values(updated_at=now, finished_at=now, **values)
-                .returning(jobs.c.callback_url, jobs.c.callback_seed, jobs.c.callback_key)
+                .returning(
+                    jobs.c.callback_url, jobs.c.callback_seed, jobs.c.callback_key, jobs.c.params
+                )
             ).first()
             if callback is None:
                 return Finish(False)
@@ -328,7 +331,7 @@ class ResultStore:
                 connection,
                 task_id=task_id,
                 url=callback.callback_url,
-                content=values["result"],
+                content=_callback_content(values["result"], json.loads(callback.params)),
                 seed=callback.callback_seed,
                 key_id=callback.callback_key,
             )
@@ -506,3 +509,9 @@ def _record(row: Row[Any]) -> JobRecord:
         created_at=m["created_at"],
         finished_at=m["finished_at"],
     )
+
+
+def _callback_content(result: str, params: dict[str, str]) -> str:
+    # The store keeps the Green shape; a callback carries the dialect its caller asked for.
+    dialect = dialect_of(params)
+    return result if dialect == "green" else json.dumps(render(json.loads(result), dialect))

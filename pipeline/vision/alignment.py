@@ -41,3 +41,17 @@ def aligned_crop(pixels: RGBImage, landmarks: Landmarks, size: int) -> RGBImage:
         pixels, affine, (size, size), flags=flags, borderMode=cv2.BORDER_REFLECT_101
     )
     return np.asarray(crop, dtype=np.uint8)
+
+
+def normalised_landmarks(landmarks: Landmarks) -> Landmarks:
+    """Landmarks with the eyes' midpoint at the origin, the eyes level, and unit eye distance.
+
+    Shape measures (a smile's raised corners, an open mouth) compare across faces this way.
+    """
+    left, right = eye_centres(landmarks)
+    delta = right - left
+    distance = max(float(np.hypot(*delta)), 1e-6)
+    cos, sin = delta / distance
+    rotation = np.array([[cos, sin], [-sin, cos]])
+    result: Landmarks = ((landmarks - (left + right) / 2) @ rotation.T) / distance
+    return result

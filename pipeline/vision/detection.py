@@ -40,14 +40,20 @@ def detect_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
     faces down to ~80 px of that copy at a fraction of full-size cost. Only when it finds
     nothing does pass two look for small faces: HOG with one upsampling on a copy at most
     `retry_max_side` long.
+
+    Each pass runs dlib's frontal detector and our masked-face detector together
+    (`run_multiple` computes the HOG pyramid once for both). A masked-face box that overlaps
+    a frontal one is the same face and is dropped.
     """
-    faces = _detect_at(pixels, settings.detect_max_side, 0, settings.min_detection_score)
+    faces = _detect_at(pixels, settings.detect_max_side, 0, settings)
     if not faces:
-        faces = _detect_at(pixels, settings.retry_max_side, 1, settings.min_detection_score)
+        faces = _detect_at(pixels, settings.retry_max_side, 1, settings)
     return sorted(faces, key=lambda box: box.area, reverse=True)
 
 
-def _detect_at(pixels: RGBImage, max_side: int, upsample: int, min_score: float) -> list[FaceBox]:
+def _detect_at(
+    pixels: RGBImage, max_side: int, upsample: int, settings: EngineSettings
+) -> list[FaceBox]:
     height, width = pixels.shape[:2]
     scale = min(1.0, max_side / max(height, width))
     if scale < 1.0:
@@ -55,11 +61,34 @@ def _detect_at(pixels: RGBImage, max_side: int, upsample: int, min_score: float)
         work = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
     else:
         work = np.ascontiguousarray(pixels)
-    rects, scores, _ = load_models().detector.run(work, upsample, min_score)
-    return [
-        _clip_box(rect, score, scale, width, height)
-        for rect, score in zip(rects, scores, strict=True)
-    ]
+    models = load_models()
+    if not settings.attributes:
+        rects, scores, _ = models.detector.run(work, upsample, settings.min_detection_score)
+        return [
+            _clip_box(r, score, scale, width, height)
+            for r, score in zip(rects, scores, strict=True)
+        ]
+    floor = min(settings.min_detection_score, settings.min_masked_detection_score)
+    rects, scores, kinds = dlib.fhog_object_detector.run_multiple(
+        [models.detector, models.masked_detector], work, upsample, floor
+    )
+    frontal, masked = [], []
+    for rect, score, kind in zip(rects, scores, kinds, strict=True):
+        # `kind` is the position in the list of detectors: 0 frontal, 1 masked.
+        if kind == 0 and score >= settings.min_detection_score:
+            frontal.append(_clip_box(rect, score, scale, width, height))
+        elif kind == 1 and score >= settings.min_masked_detection_score:
+            masked.append(_clip_box(rect, score, scale, width, height))
+    return frontal + [box for box in masked if not any(_overlap(box, f) for f in frontal)]
+
+
+def _overlap(a: FaceBox, b: FaceBox) -> bool:
+    """Intersection over the smaller box above one third: the same face."""
+    width = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
+    height = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)
+    if width <= 0 or height <= 0:
+        return False
+    return width * height > min(a.area, b.area) / 3
 
 
 def _clip_box(rect: dlib.rectangle, score: float, scale: float, width: int, height: int) -> FaceBox:

@@ -1,4 +1,4 @@
-"""The per-image face path: detect -> landmarks -> pose, blur, glasses -> quality gate."""
+"""The per-image face path: detect -> landmarks -> pose, blur, attributes -> quality gate."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from pipeline.errors import NoFaceError
 from pipeline.imaging import DecodedImage
 from pipeline.settings import EngineSettings
+from pipeline.vision.age_gender import AgeEstimate, GenderVerdict, estimate_age, estimate_gender
 from pipeline.vision.blur import blur_score
 from pipeline.vision.detection import FaceBox, detect_faces
 from pipeline.vision.embedding import Embedding, face_embedding
 from pipeline.vision.glasses import GlassesVerdict, classify_glasses
 from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
+from pipeline.vision.mask import MaskVerdict, classify_mask
 from pipeline.vision.pose import HeadPose, estimate_pose
 from pipeline.vision.quality import gate
+from pipeline.vision.smile import SmileVerdict, estimate_smile
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,11 @@ class FaceAnalysis:
     pose: HeadPose
     blur: float
     glasses: GlassesVerdict
+    # None when the engine runs without attributes (EngineSettings.attributes).
+    smile: SmileVerdict | None
+    respirator: MaskVerdict | None
+    age: AgeEstimate | None
+    gender: GenderVerdict | None
     reasons: list[str]
 
     @property
@@ -43,16 +51,22 @@ class FaceEngine:
         return [self._analyse_face(image, box) for box in detect_faces(image.pixels, self.settings)]
 
     def _analyse_face(self, image: DecodedImage, box: FaceBox) -> FaceAnalysis:
-        landmarks = shape_to_array(find_shape(image.pixels, box))
+        shape = find_shape(image.pixels, box)
+        landmarks = shape_to_array(shape)
         pose = estimate_pose(landmarks)
         blur = blur_score(image.pixels, landmarks)
         glasses = classify_glasses(image.pixels, landmarks)
+        attributes = self.settings.attributes
         return FaceAnalysis(
             box=box,
             landmarks=landmarks,
             pose=pose,
             blur=blur,
             glasses=glasses,
+            smile=estimate_smile(image.pixels, landmarks) if attributes else None,
+            respirator=classify_mask(image.pixels, landmarks) if attributes else None,
+            age=estimate_age(image.pixels, shape) if attributes else None,
+            gender=estimate_gender(image.pixels, shape) if attributes else None,
             reasons=gate(blur, pose, glasses.value),
         )
 

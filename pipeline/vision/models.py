@@ -1,13 +1,21 @@
-"""The dlib models, loaded once per process from the `face_recognition_models` wheel."""
+"""The dlib models, loaded once per process.
+
+From the `face_recognition_models` wheel: the 68-point shape predictor and the face encoder.
+dlib itself carries the frontal HOG detector. The masked-face HOG detector is ours, trained
+by `python -m pipeline.calibrate.mask_detector` and shipped in `data/`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from typing import Any
 
 import dlib
 import face_recognition_models
+
+MASKED_DETECTOR_FILE = "masked_face_detector.svm"
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +23,7 @@ class DlibModels:
     """HOG face detector, 68-point shape predictor and the 128-d ResNet face encoder."""
 
     detector: Any
+    masked_detector: Any
     shape_predictor: Any
     encoder: Any
 
@@ -24,6 +33,9 @@ def load_models() -> DlibModels:
     """Load the models on first use; later calls in the same process reuse them."""
     return DlibModels(
         detector=dlib.get_frontal_face_detector(),
+        masked_detector=dlib.fhog_object_detector(
+            str(resources.files("pipeline.vision.data").joinpath(MASKED_DETECTOR_FILE))
+        ),
         shape_predictor=dlib.shape_predictor(
             face_recognition_models.pose_predictor_model_location()
         ),

@@ -54,6 +54,35 @@ def test_sync_detect_past_the_deadline_answers_581_and_the_task_can_be_polled(
     assert len(result["faces"]) == 1
 
 
+def test_sync_detect_renders_the_ctyun_and_imm_dialects(service: Service) -> None:
+    ctyun = service.post("/green/face/detect?format=ctyun", {"url": FACE_B64}).json()
+    assert (ctyun["code"], ctyun["message"]) == ("0", "success")
+    assert ctyun["result"]["face_num"] == 1
+    assert set(ctyun["result"]["face_list"][0]) == {"face_location", "gender", "age"}
+    imm = service.post("/green/face/detect?format=imm", {"url": FACE_B64}).json()
+    assert len(imm["Figures"]) == 1
+    assert imm["Figures"][0]["Gender"] in {"male", "female"}
+    broken = "base64://" + base64.b64encode(FACE[:200]).decode()
+    failed = service.post("/green/face/detect?format=ctyun", {"url": broken}).json()
+    assert failed == {"code": 4104, "message": "error", "details": failed["details"]}
+    refused = service.post("/green/face/detect?format=xml", {"url": FACE_B64})
+    assert refused.status_code == 400
+
+
+def test_async_detect_in_a_dialect_calls_back_and_polls_in_it(service: Service) -> None:
+    receiver = service.local.receiver
+    receiver.received.clear()
+    body = {"url": FACE_B64, "callback": service.local.url("/hook"), "seed": "s"}
+    task_id = service.post("/green/face/asyncdetect?format=imm", body).json()["taskId"]
+    wait_until(lambda: len(receiver.received) >= 1, timeout=30, what="the callback")
+    _, headers, raw = receiver.received[0]
+    content = json.loads(verify(raw, headers, uid="account-1", seed="s"))
+    assert content["RequestId"] == task_id
+    assert len(content["Figures"]) == 1
+    polled = service.post("/green/face/results", [task_id]).json()["data"][0]
+    assert polled == content
+
+
 def test_image_failures_come_back_with_their_codes(service: Service) -> None:
     broken = "base64://" + base64.b64encode(FACE[:200]).decode()
     body = service.post("/green/face/detect", {"url": broken}).json()

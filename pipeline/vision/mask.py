@@ -1,0 +1,57 @@
+"""Face mask (`respirator`): Wear or None, from the lower half of the aligned face.
+
+Features: HOG of the nose-to-chin part of the 64 px aligned crop, and how much that part
+differs in colour from the eye band (a mask is rarely skin-coloured, and usually flatter).
+A logistic model fitted by `python -m pipeline.calibrate.mask` on `masks/` plus clear faces
+(`data/mask.json`); `rate` is its probability of the reported value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from skimage.feature import hog
+
+from pipeline.imaging import RGBImage
+from pipeline.vision.alignment import aligned_crop
+from pipeline.vision.landmarks import Landmarks
+from pipeline.vision.linear import load_model
+
+CROP_SIZE = 64
+MODEL_FILE = "mask.json"
+MaskValue = Literal["Wear", "None"]
+
+
+@dataclass(frozen=True, slots=True)
+class MaskVerdict:
+    value: MaskValue
+    rate: float
+
+
+def mask_features(pixels: RGBImage, landmarks: Landmarks) -> NDArray[np.float64]:
+    """Feature vector of one face (see the module docstring)."""
+    crop = aligned_crop(pixels, landmarks, CROP_SIZE)
+    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+    gradients = hog(
+        gray[32:64, 8:56], orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2)
+    )
+    lab = cv2.cvtColor(crop, cv2.COLOR_RGB2LAB).astype(np.float64)
+    eyes, lower = lab[16:30, 10:54].reshape(-1, 3), lab[40:64, 14:50].reshape(-1, 3)
+    colour = np.concatenate(
+        [lower.mean(axis=0) - eyes.mean(axis=0), lower.std(axis=0), eyes.std(axis=0)]
+    )
+    # Share of the lower face whose chroma is near the eye band's: skin showing below the eyes.
+    chroma = np.median(eyes[:, 1:], axis=0)
+    distance = np.hypot(*(lower[:, 1:] - chroma).T)
+    skin = np.array([(distance < limit).mean() for limit in (4.0, 8.0, 16.0)])
+    return np.concatenate([np.asarray(gradients, dtype=np.float64), colour / 32.0, skin])
+
+
+def classify_mask(pixels: RGBImage, landmarks: Landmarks) -> MaskVerdict:
+    """Wear or None with the model's probability of that answer."""
+    value, rate = load_model(MODEL_FILE).verdict(mask_features(pixels, landmarks))
+    return MaskVerdict("Wear" if value == "Wear" else "None", rate)

@@ -2,6 +2,8 @@
 
 `IDENTITY_GENDER`: the gender of each of the 48 people of `identities/` (one label per
 folder, read off a contact sheet of their photos); used to measure gender accuracy.
+`genki_glasses()`: glasses on 600 GENKI-4K crops (None, Wear, Sunglass), for the 3-way
+glasses model; the fixtures label sunglasses (positives only) but not clear glasses.
 """
 
 from __future__ import annotations
@@ -63,3 +65,102 @@ _MALE: Final = [
 IDENTITY_GENDER: Final[dict[str, str]] = {name: "Female" for name in _FEMALE} | {
     name: "Male" for name in _MALE
 }
+
+
+# GENKI-4K files 1-600, glasses read off contact sheets (64 px crops, each numbered). Every
+# other file of that range is "None"; the unsure ones (tinted lenses, too dim) are left out.
+GENKI_GLASSES_RANGE: Final = range(1, 601)
+GENKI_WEAR: Final = frozenset(
+    {
+        "file0001.jpg",
+        "file0038.jpg",
+        "file0044.jpg",
+        "file0049.jpg",
+        "file0061.jpg",
+        "file0065.jpg",
+        "file0067.jpg",
+        "file0074.jpg",
+        "file0097.jpg",
+        "file0101.jpg",
+        "file0105.jpg",
+        "file0129.jpg",
+        "file0131.jpg",
+        "file0140.jpg",
+        "file0150.jpg",
+        "file0163.jpg",
+        "file0201.jpg",
+        "file0208.jpg",
+        "file0209.jpg",
+        "file0214.jpg",
+        "file0230.jpg",
+        "file0253.jpg",
+        "file0255.jpg",
+        "file0256.jpg",
+        "file0259.jpg",
+        "file0273.jpg",
+        "file0288.jpg",
+        "file0294.jpg",
+        "file0301.jpg",
+        "file0305.jpg",
+        "file0353.jpg",
+        "file0359.jpg",
+        "file0373.jpg",
+        "file0395.jpg",
+        "file0398.jpg",
+        "file0399.jpg",
+        "file0417.jpg",
+        "file0423.jpg",
+        "file0435.jpg",
+        "file0444.jpg",
+        "file0445.jpg",
+        "file0506.jpg",
+        "file0507.jpg",
+        "file0515.jpg",
+        "file0548.jpg",
+        "file0557.jpg",
+        "file0562.jpg",
+        "file0568.jpg",
+        "file0570.jpg",
+        "file0581.jpg",
+    }
+)
+GENKI_SUNGLASS: Final = frozenset(
+    {
+        "file0088.jpg",
+        "file0149.jpg",
+        "file0404.jpg",
+        "file0478.jpg",
+        "file0498.jpg",
+        "file0522.jpg",
+        "file0524.jpg",
+        "file0585.jpg",
+    }
+)
+GENKI_GLASSES_UNSURE: Final = frozenset(
+    {
+        "file0063.jpg",
+        "file0111.jpg",
+        "file0223.jpg",
+        "file0282.jpg",
+        "file0298.jpg",
+        "file0322.jpg",
+        "file0405.jpg",
+        "file0413.jpg",
+        "file0488.jpg",
+        "file0569.jpg",
+        "file0583.jpg",
+    }
+)
+
+
+def genki_glasses() -> dict[str, str]:
+    """File name -> None | Wear | Sunglass for the GENKI crops we labelled."""
+    labels = {}
+    for number in GENKI_GLASSES_RANGE:
+        name = f"file{number:04d}.jpg"
+        if name in GENKI_GLASSES_UNSURE:
+            continue
+        labels[name] = (
+            "Wear" if name in GENKI_WEAR else "Sunglass" if name in GENKI_SUNGLASS else "None"
+        )
+    return labels

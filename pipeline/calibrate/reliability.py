@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from pipeline.vision.linear import model_json
@@ -37,16 +37,10 @@ def reliability_table(confidence: NDArray[np.float64], correct: NDArray[np.bool_
     return rows
 
 
-def fit_and_report(
-    features: NDArray[np.float64],
-    labels: NDArray[np.int_],
-    classes: list[str],
-    c: float,
-    about: dict[str, Any],
-    *,
-    balanced: bool = False,
-) -> tuple[str, dict[str, Any]]:
-    """5-fold cross-validated figures, then the model fitted on everything, as shipped JSON.
+def cross_validated(
+    features: NDArray[np.float64], labels: NDArray[np.int_], c: float, *, balanced: bool = False
+) -> tuple[Pipeline, NDArray[np.float64]]:
+    """5-fold cross-validated class probabilities, and the model fitted on everything.
 
     `balanced` weighs classes equally, for training sets far more lopsided than the photos
     the model will see.
@@ -57,6 +51,37 @@ def fit_and_report(
     model = make_pipeline(StandardScaler(), regression)
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
     predicted = cross_val_predict(model, features, labels, cv=folds, method="predict_proba")
+    model.fit(features, labels)
+    return model, np.asarray(predicted, dtype=np.float64)
+
+
+def shipped_json(
+    model: Pipeline, classes: list[str], report: dict[str, Any], threshold: float = 0.5
+) -> str:
+    """A fitted scaler + logistic regression as the JSON `pipeline.vision.linear` reads."""
+    scaler, regression = model[0], model[1]
+    return model_json(
+        classes,
+        mean=scaler.mean_,
+        scale=scaler.scale_,
+        weights=regression.coef_,
+        bias=regression.intercept_,
+        report=report,
+        threshold=threshold,
+    )
+
+
+def fit_and_report(
+    features: NDArray[np.float64],
+    labels: NDArray[np.int_],
+    classes: list[str],
+    c: float,
+    about: dict[str, Any],
+    *,
+    balanced: bool = False,
+) -> tuple[str, dict[str, Any]]:
+    """Cross-validated accuracy and reliability, and the model fitted on everything as JSON."""
+    model, predicted = cross_validated(features, labels, c, balanced=balanced)
     answer = predicted.argmax(axis=1)
     confidence = predicted.max(axis=1)
     correct = answer == labels
@@ -66,14 +91,4 @@ def fit_and_report(
         "cv_accuracy": round(float(correct.mean()), 4),
         "cv_reliability": reliability_table(confidence, correct),
     }
-    model.fit(features, labels)
-    scaler, regression = model[0], model[1]
-    text = model_json(
-        classes,
-        mean=scaler.mean_,
-        scale=scaler.scale_,
-        weights=regression.coef_,
-        bias=regression.intercept_,
-        report=report,
-    )
-    return text, report
+    return shipped_json(model, classes, report), report

@@ -25,6 +25,8 @@ class LinearModel:
     weights: NDArray[np.float64]  # (rows, features)
     bias: NDArray[np.float64]  # (rows,)
     report: dict[str, Any]
+    # A binary model's decision threshold on the second class's probability.
+    threshold: float = 0.5
 
     def probabilities(self, features: NDArray[np.float64]) -> dict[str, float]:
         """Probability of each class for one feature vector."""
@@ -54,11 +56,19 @@ def load_model(filename: str) -> LinearModel:
         weights=np.atleast_2d(np.asarray(data["weights"], dtype=np.float64)),
         bias=np.atleast_1d(np.asarray(data["bias"], dtype=np.float64)),
         report=data.get("report", {}),
+        threshold=float(data.get("threshold", 0.5)),
     )
 
 
 def model_json(
-    classes: list[str], *, mean: Any, scale: Any, weights: Any, bias: Any, report: dict[str, Any]
+    classes: list[str],
+    *,
+    mean: Any,
+    scale: Any,
+    weights: Any,
+    bias: Any,
+    report: dict[str, Any],
+    threshold: float = 0.5,
 ) -> str:
     """The JSON `load_model` reads (used by the calibration scripts)."""
 
@@ -70,6 +80,7 @@ def model_json(
             {
                 "classes": classes,
                 "report": report,
+                "threshold": threshold,
                 "mean": rounded(mean),
                 "scale": rounded(scale),
                 "weights": rounded(weights),

@@ -1,7 +1,8 @@
-"""Sunglasses (first version) on real photos: the floors the shipped model meets.
+"""Glasses (None / Wear / Sunglass) on real photos, and the gate's use of the verdict.
 
-These photos also trained the model, so these are in-sample floors that catch a broken model
-or feature change; `bench/accuracy.py` reports the cross-validated figures.
+These photos also trained the models, so the accuracy asserts are in-sample floors that catch
+a broken model or feature change; the cross-validated figures come from the shipped report
+(`python -m pipeline.calibrate.glasses` recomputes them) and are checked below.
 """
 
 from __future__ import annotations
@@ -10,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.calibrate.fixtures import image_files, largest_face, load
+from pipeline.analysis import detect
+from pipeline.calibrate.fixtures import genki_face, image_files, largest_face, load
+from pipeline.calibrate.labels import genki_glasses
 from pipeline.settings import EngineSettings
-from pipeline.vision.glasses import classify_glasses
+from pipeline.vision.glasses import SUNGLASS_MODEL, classify_glasses
+from pipeline.vision.linear import load_model
 
 pytestmark = pytest.mark.fixtures
 
@@ -28,10 +32,45 @@ def verdicts(paths: list[Path]) -> list[str]:
 
 
 def test_real_sunglasses_are_mostly_found(fixtures: Path) -> None:
-    found = verdicts(image_files(fixtures / "sunglasses")[:80])
-    assert len(found) >= 40
-    assert found.count("Sunglass") / len(found) >= 0.75
+    found = verdicts(image_files(fixtures / "sunglasses")[::2])
+    assert len(found) >= 80
+    assert found.count("Sunglass") / len(found) >= 0.7
 
 
-def test_clear_eyed_press_photos_are_not_sunglasses(faces_dir: Path) -> None:
+def test_clear_eyed_press_photos_are_not_sunglasses(faces_dir: Path, face_labels: dict) -> None:
     assert "Sunglass" not in verdicts(image_files(faces_dir))
+    labelled = [
+        faces_dir / name
+        for name, label in face_labels.items()
+        if label.get("attributes", {}).get("glasses") == "None"
+    ]
+    assert set(verdicts(labelled)) == {"None"}
+
+
+def test_three_way_on_the_labelled_genki_crops(fixtures: Path) -> None:
+    right = {"None": [0, 0], "Wear": [0, 0], "Sunglass": [0, 0]}
+    for name, truth in genki_glasses().items():
+        face = genki_face(fixtures / "genki4k" / name)
+        if face is not None:
+            right[truth][0] += classify_glasses(*face).value == truth
+            right[truth][1] += 1
+    total = sum(n for _, n in right.values())
+    assert sum(r for r, _ in right.values()) / total >= 0.95
+    assert right["Wear"][0] / right["Wear"][1] >= 0.8
+
+
+def test_cross_validated_figures_of_the_shipped_models() -> None:
+    report = load_model(SUNGLASS_MODEL).report
+    assert report["sunglass"]["cv_false_sunglass_rate"] <= 0.02
+    assert report["sunglass"]["cv_recall"] >= 0.7  # the issue asks 0.9: not met (README)
+    assert report["three_way"]["cv_accuracy"] >= 0.9
+    assert report["wear"]["cv_false_wear_rate"] <= 0.02
+
+
+def test_the_gate_fails_a_face_only_for_sunglass(fixtures: Path) -> None:
+    gated = 0
+    for path in image_files(fixtures / "sunglasses")[:40]:
+        for face in detect(path.read_bytes()).to_json()["faces"] or []:
+            assert ("sunglass" in face["reasons"]) == (face["glasses"]["value"] == "Sunglass")
+            gated += "sunglass" in face["reasons"]
+    assert gated >= 15

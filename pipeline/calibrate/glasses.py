@@ -128,8 +128,8 @@ def main() -> None:
     p_wear = np.full(len(rows), np.nan)
     p_wear[np.flatnonzero(genki_rows)[genki_truth != "Sunglass"]] = cv_wear[:, 1]
     # Rows stage two never trained on (sunglasses/) take the fitted model.
-    for i in np.flatnonzero(~genki_rows & is_sunglass):
-        p_wear[i] = stage_two.predict_proba(glasses_features(rows[i])[None])[0, 1]
+    for row in np.flatnonzero(~genki_rows & is_sunglass):
+        p_wear[row] = stage_two.predict_proba(features[row][None])[0, 1]
     three_way = [i for i in range(len(rows)) if truth[i] != "clear" and not np.isnan(p_wear[i])]
     answers, confidences, rights = [], [], []
     for i in three_way:

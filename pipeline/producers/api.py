@@ -124,8 +124,10 @@ class Service:
             await run_in_threadpool(check_url, callback, self.allow)
         return callback
 
-    async def submit(self, spec: JobSpec) -> str:
-        (submission,) = await run_in_threadpool(self.store.submit, [spec], queue=QUEUE)
+    async def submit(self, spec: JobSpec, caller: Caller) -> str:
+        (submission,) = await run_in_threadpool(
+            functools.partial(self.store.submit, [spec], queue=QUEUE, owner_key=caller.key_id)
+        )
         return submission.task_id
 
     async def enqueue(self, task_id: str, kind: JobKind) -> None:
@@ -145,14 +147,15 @@ class Service:
                 callback_url=callback,
                 callback_seed=seed,
                 callback_key=caller.key_id if callback else None,
+                owner_key=caller.key_id,
             )
         )
         return [submission.task_id for submission in submissions]
 
-    async def run_sync(self, spec: JobSpec) -> tuple[str, JobRecord | None]:
+    async def run_sync(self, spec: JobSpec, caller: Caller) -> tuple[str, JobRecord | None]:
         """Submit one job and wait for its result; None when the deadline passed first."""
         deadline = time.monotonic() + self.settings.api.sync_timeout
-        task_id = await self.submit(spec)
+        task_id = await self.submit(spec, caller)
         async with self.notices.pubsub() as pubsub:
             # Subscribed before the message is sent, so the notice cannot be missed.
             await pubsub.subscribe(channel(task_id))
@@ -221,7 +224,7 @@ async def detect(
 ) -> Any:
     """Detect faces and their quality within 6 s (`realtime` queue)."""
     spec = JobSpec("detect", service.image_ref(body.url, body.data_id), params=_call())
-    task_id, record = await service.run_sync(spec)
+    task_id, record = await service.run_sync(spec, caller)
     if record is None or record.result is None:
         timeout = service.sync_timeout(task_id)
         response = DetectResponse.from_error(
@@ -260,10 +263,14 @@ async def asyncdetect(
 
 
 @router.post("/green/face/results", tags=["detect", "compare"])
-async def results(body: ResultsRequest, _: Authenticated, service: ServiceDep) -> Any:
-    """The result of each task id; `code: 280` while it is still running."""
+async def results(body: ResultsRequest, caller: Authenticated, service: ServiceDep) -> Any:
+    """The result of each task id; `code: 280` while it is still running.
+
+    A key sees the tasks it submitted, and those no key submitted (bucket events, backfills);
+    another key's task is answered 404, as if it did not exist.
+    """
     found = await run_in_threadpool(_find, service.store, body.root)
-    records = {record.task_id: record for record in found}
+    records = {r.task_id: r for r in found if r.visible_to(caller.key_id)}
     data = []
     for task_id in body.root:
         record = records.get(task_id)
@@ -281,7 +288,7 @@ async def results(body: ResultsRequest, _: Authenticated, service: ServiceDep) -
 @router.post("/green/face/compare", tags=["compare"])
 async def compare(body: CompareRequest, caller: Authenticated, service: ServiceDep) -> Any:
     """CompareFaces (or ctyun compare): similarity 0-100 and thresholds by FAR, sync."""
-    task_id, record = await service.run_sync(service.compare_spec(body))
+    task_id, record = await service.run_sync(service.compare_spec(body), caller)
     if record is None:
         timeout = service.sync_timeout(task_id)
         result = CompareResponse.from_error(timeout, request_id=task_id).to_json()

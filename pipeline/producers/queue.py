@@ -30,13 +30,14 @@ def submit_and_enqueue(
     callback_url: str | None = None,
     callback_seed: str | None = None,
     callback_key: str | None = None,
+    owner_key: str | None = None,
 ) -> tuple[list[Submission], int]:
     """Record jobs in the store, then send a message for each one that needs it.
 
     Store first, send second: a crash in between leaves queued jobs that the next submit of
     the same images re-sends, never a message without a job. Returns the submissions and
-    how many messages were sent. A callback (URL, seed, the key that signs it) applies to
-    every job submitted.
+    how many messages were sent. A callback (URL, seed, the key that signs it) and the
+    submitting key (`owner_key`) apply to every job submitted.
     """
     submissions = store.submit(
         specs,
@@ -45,6 +46,7 @@ def submit_and_enqueue(
         callback_url=callback_url,
         callback_seed=callback_seed,
         callback_key=callback_key,
+        owner_key=owner_key,
     )
     to_send = [
         (s.task_id, spec.kind) for s, spec in zip(submissions, specs, strict=True) if s.enqueue

@@ -51,6 +51,12 @@ class JobRecord:
     qualified_faces: int | None
     created_at: datetime
     finished_at: datetime | None
+    owner_key: str | None = None
+
+    def visible_to(self, key_id: str) -> bool:
+        """Whether the API key `key_id` may read this job: the key that submitted it, or
+        any key for jobs no key submitted (backfills, queue-fed bucket triggers)."""
+        return self.owner_key is None or self.owner_key == key_id
 
     def to_json(self) -> dict[str, Any]:
         """The record as one JSONL export line."""
@@ -161,8 +167,11 @@ class ResultStore:
         callback_url: str | None = None,
         callback_seed: str | None = None,
         callback_key: str | None = None,
+        owner_key: str | None = None,
     ) -> list[Submission]:
         """Record jobs, one row per idempotency key, and say which ones need a message.
+
+        `owner_key` is the API key submitting them (see `JobRecord.visible_to`).
 
         A finished job is `done` (no message) unless `reprocess`, which re-queues it while
         keeping its previous result until the new one is stored. A job that is queued or
@@ -184,6 +193,7 @@ class ResultStore:
                         "callback_url": callback_url,
                         "callback_seed": callback_seed,
                         "callback_key": callback_key,
+                        "owner_key": owner_key,
                     },
                 )
                 for key, spec in fresh.items()
@@ -508,6 +518,7 @@ def _record(row: Row[Any]) -> JobRecord:
         qualified_faces=m["qualified_faces"],
         created_at=m["created_at"],
         finished_at=m["finished_at"],
+        owner_key=m["owner_key"],
     )
 
 

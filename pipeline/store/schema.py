@@ -52,6 +52,9 @@ jobs = Table(
     Column("callback_seed", String(256)),
     # The API key that asked for the callback: its account id and webhook secret sign it.
     Column("callback_key", String(32)),
+    # The API key that submitted the job; only it can poll the result. Null for jobs from
+    # backfills and queue-fed bucket triggers, which belong to the deployment.
+    Column("owner_key", String(32)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),

@@ -161,6 +161,16 @@ def test_auth_failures(service: Service) -> None:
     assert service.post(path, ["x"], key=revoked).status_code == 401
 
 
+def test_a_key_polls_only_its_own_tasks(service: Service) -> None:
+    task_id = service.post("/green/face/asyncdetect", {"url": FACE_B64}).json()["taskId"]
+    other = KeyRing(service.store.api_keys, MASTER_KEY).create("account-3")
+    seen_by_other = service.post("/green/face/results", [task_id], key=other).json()["data"][0]
+    assert seen_by_other == {"code": 404, "msg": "no such task", "taskId": task_id}
+    own = service.post("/green/face/results", [task_id]).json()["data"][0]
+    assert own["taskId"] == task_id
+    assert own["code"] in {200, 280}
+
+
 def test_ctyun_md5_signature_is_accepted(service: Service) -> None:
     path, content = "/green/face/results", json.dumps(["x"]).encode()
     stamp = str(int(time.time() * 1000))

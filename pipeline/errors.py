@@ -16,6 +16,7 @@ all answer a given failure the same way::
     │   │   └── GifPixelsError                 463  GIF width x height > 4,194,304
     │   ├── SourceNotFoundError            404  object or file does not exist
     │   ├── SourceAccessDeniedError        403  credentials refused
+    │   ├── InlineImageExpiredError        410  an inline image was not fetched within its TTL
     │   ├── UnsafeUrlError                 480  URL resolves to a private/metadata address
     │   ├── NoFaceError                    470  compare needs a face in each image
     │   ├── ProcessingTimeoutError         504  one image exceeded the worker's time limit
@@ -143,6 +144,12 @@ class SourceNotFoundError(PermanentError):
 class SourceAccessDeniedError(PermanentError):
     code = 403
     name = "ImageAccessDenied"
+    ctyun_code = "4101"
+
+
+class InlineImageExpiredError(PermanentError):
+    code = 410
+    name = "InlineImageExpired"
     ctyun_code = "4101"
 
 

@@ -99,6 +99,8 @@ class ApiSettings(BaseSettings):
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     max_url_chars: int = Field(default=2048, ge=16)
     max_compare_image_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # How long an inline (base64) image waits in Redis for a worker (pipeline.sources.inline).
+    inline_ttl: int = Field(default=24 * 3600, ge=60)
     # Signed requests older (or newer) than this are refused as replays.
     signature_max_age: float = Field(default=300.0, gt=0)
 

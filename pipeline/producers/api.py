@@ -68,6 +68,7 @@ from pipeline.ratelimit import RateLimit
 from pipeline.settings import Settings
 from pipeline.sources import ImageRef
 from pipeline.sources.guard import check_url, parse_networks
+from pipeline.sources.inline import parking
 from pipeline.sources.local import BASE64_PREFIX
 from pipeline.sources.s3 import BUCKET_SCHEMES
 from pipeline.store import TERMINAL, JobRecord, ResultStore
@@ -101,7 +102,8 @@ class Service:
         await self.notices.aclose()
         self.store.close()
 
-    def image_ref(self, url: str, data_id: str | None = None) -> ImageRef:
+    async def image_ref(self, url: str, data_id: str | None = None) -> ImageRef:
+        """The job's reference to `url`; an inline image is parked in Redis first."""
         limit = self.settings.api.max_url_chars
         # The documented 2,048 characters are for URLs; inline images have their own limit.
         if len(url) > limit and not url.startswith(BASE64_PREFIX):
@@ -110,13 +112,20 @@ class Service:
             raise InvalidRequestError(
                 "url must be http(s)://, s3://, oss:// or base64://, not " + repr(url[:40])
             )
+        if url.startswith(BASE64_PREFIX):
+            payload = url[len(BASE64_PREFIX) :]
+            uri, key = parking(payload)
+            await self.notices.set(key, payload, ex=self.settings.api.inline_ttl)
+            return ImageRef(uri, data_id=data_id)
         return ImageRef(url, data_id=data_id)
 
-    def compare_spec(self, body: CompareRequest) -> JobSpec:
+    async def compare_spec(self, body: CompareRequest) -> JobSpec:
         source, target = body.images()
         for image in (source, target):
             _check_inline_size(image, self.settings.api.max_compare_image_bytes)
-        return JobSpec("compare", self.image_ref(source), self.image_ref(target), params=_call())
+        return JobSpec(
+            "compare", await self.image_ref(source), await self.image_ref(target), params=_call()
+        )
 
     async def checked_callback(self, callback: str | None) -> str | None:
         if callback is not None:
@@ -223,7 +232,7 @@ async def detect(
     body: DetectRequest, caller: Authenticated, service: ServiceDep, format: Format = "green"
 ) -> Any:
     """Detect faces and their quality within 6 s (`realtime` queue)."""
-    spec = JobSpec("detect", service.image_ref(body.url, body.data_id), params=_call())
+    spec = JobSpec("detect", await service.image_ref(body.url, body.data_id), params=_call())
     task_id, record = await service.run_sync(spec, caller)
     if record is None or record.result is None:
         timeout = service.sync_timeout(task_id)
@@ -248,7 +257,9 @@ async def asyncdetect(
     dialect = {} if format == "green" else {FORMAT_PARAM: format}
     images = body.images()
     specs = [
-        JobSpec("detect", service.image_ref(image.url, image.data_id), params=_call() | dialect)
+        JobSpec(
+            "detect", await service.image_ref(image.url, image.data_id), params=_call() | dialect
+        )
         for image in images
     ]
     callback = await service.checked_callback(body.callback)
@@ -288,7 +299,7 @@ async def results(body: ResultsRequest, caller: Authenticated, service: ServiceD
 @router.post("/green/face/compare", tags=["compare"])
 async def compare(body: CompareRequest, caller: Authenticated, service: ServiceDep) -> Any:
     """CompareFaces (or ctyun compare): similarity 0-100 and thresholds by FAR, sync."""
-    task_id, record = await service.run_sync(service.compare_spec(body), caller)
+    task_id, record = await service.run_sync(await service.compare_spec(body), caller)
     if record is None:
         timeout = service.sync_timeout(task_id)
         result = CompareResponse.from_error(timeout, request_id=task_id).to_json()
@@ -300,7 +311,7 @@ async def compare(body: CompareRequest, caller: Authenticated, service: ServiceD
 @router.post("/green/face/asynccompare", tags=["compare"])
 async def asynccompare(body: CompareRequest, caller: Authenticated, service: ServiceDep) -> Any:
     """Submit a compare; the result comes by callback or `/green/face/results`."""
-    spec = service.compare_spec(body)
+    spec = await service.compare_spec(body)
     callback = await service.checked_callback(body.callback)
     (task_id,) = await service.submit_async([spec], caller, callback, body.seed)
     return {"Code": "200", "Success": True, "RequestId": task_id, "Message": "accepted"}

@@ -1,5 +1,6 @@
 """Where image bytes come from: buckets (s3://, oss://), user URLs (http(s)://), local files
-and inline base64. `Sources` picks the fetcher by the URI's scheme."""
+and inline base64 (`inline://`, parked in Redis by the API). `Sources` picks the fetcher by
+the URI's scheme."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import urlsplit
 from pipeline.settings import Settings
 from pipeline.sources.base import Fetcher, ImageRef
 from pipeline.sources.http import HttpFetcher
+from pipeline.sources.inline import InlineFetcher
 from pipeline.sources.local import LocalFetcher, read_image
 from pipeline.sources.s3 import BUCKET_SCHEMES, BucketFetcher
 
@@ -19,6 +21,7 @@ class Sources:
         self.buckets = BucketFetcher(settings.sources, settings.limits)
         self.http = HttpFetcher(settings.sources, settings.limits)
         self.local = LocalFetcher()
+        self.inline = InlineFetcher(settings.broker_url)
 
     def fetcher_for(self, uri: str) -> Fetcher:
         scheme = urlsplit(uri).scheme
@@ -26,6 +29,8 @@ class Sources:
             return self.buckets
         if scheme in ("http", "https"):
             return self.http
+        if scheme == "inline":
+            return self.inline
         return self.local
 
     def fetch(self, ref: ImageRef) -> bytes:

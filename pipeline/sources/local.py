@@ -25,7 +25,7 @@ def read_image(reference: str) -> bytes:
     documents. Other schemes raise `InvalidRequestError`.
     """
     if reference.startswith(BASE64_PREFIX):
-        return _decode_base64(reference[len(BASE64_PREFIX) :])
+        return decode_base64(reference[len(BASE64_PREFIX) :])
     parts = urlsplit(reference)
     if parts.scheme == "file":
         return _read_file(Path(unquote(parts.path)))
@@ -34,7 +34,8 @@ def read_image(reference: str) -> bytes:
     return _read_file(Path(reference))
 
 
-def _decode_base64(payload: str) -> bytes:
+def decode_base64(payload: str) -> bytes:
+    """Inline image bytes; `ImageDecodeError` for a payload that is not base64."""
     try:
         return base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError) as exc:

@@ -5,6 +5,7 @@ and webhook callbacks on 127.0.0.2 - the only address the SSRF guard lets throug
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -14,6 +15,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,7 +23,7 @@ import pytest
 
 from pipeline.keys import Credentials, KeyRing, signed_headers
 from pipeline.store import ResultStore
-from tests.services import Worker, redis_broker
+from tests.services import Worker, postgres_database, redis_broker
 from tests.support import face_jpeg, free_port, wait_until
 
 LOCAL = "127.0.0.2"
@@ -124,12 +126,27 @@ class Service:
         return self.request("POST", path, body, **kwargs)
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    tmp = tmp_path_factory.mktemp("service")
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def service(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Service]:
+    """The whole service on each results store: SQLite (the default) and PostgreSQL."""
+    yield from running_service(tmp_path_factory, request.param)
+
+
+def running_service(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Service]:
+    tmp = tmp_path_factory.mktemp(f"service-{backend}")
+    with contextlib.ExitStack() as stack:
+        if backend == "postgresql":
+            store_url = stack.enter_context(postgres_database())
+        else:
+            store_url = f"sqlite:///{tmp / 'store.db'}"
+        yield from _running_service(tmp, store_url)
+
+
+def _running_service(tmp: Path, store_url: str) -> Iterator[Service]:
     local = LocalServer(free_port())
     http_server = _serve(local)
-    store_url = f"sqlite:///{tmp / 'store.db'}"
     store = ResultStore.open(store_url)
     with redis_broker(tmp) as broker:
         environment = {

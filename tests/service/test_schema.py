@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from pipeline.keys import signed_headers
-from tests.service.conftest import Service
+from tests.service.conftest import Service, running_service
 from workers.service import _schema_settings, api_app
 
 SCHEMA_FILE = Path(__file__).parents[2] / "pipeline" / "producers" / "openapi.json"
 schema = schemathesis.openapi.from_dict(json.loads(SCHEMA_FILE.read_text()))
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """Generated requests need one store only: SQLite (tests/service/test_api.py runs both)."""
+    yield from running_service(tmp_path_factory, "sqlite")
 
 
 def test_the_committed_schema_is_current() -> None:

@@ -11,7 +11,7 @@
 - blur: scores of sharp photos and of copies blurred with sigma = 2.5% of the face width;
 - pose vs GENKI-4K labels (GENKI counts yaw and roll with the opposite sign to facepipe, see
   `pipeline/vision/pose.py`; its labels are negated here before comparing);
-- sunglasses: cross-validated figures of the shipped model (from `vision/data/glasses.json`).
+- attributes (glasses, mask, smile, gender): see `bench/attributes.py`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from bench.attributes import attributes
 from pipeline.calibrate.fixtures import fixtures_dir, largest_face, load
 from pipeline.imaging import RGBImage, decode
 from pipeline.settings import EngineSettings
@@ -193,7 +194,7 @@ def main() -> None:
         "roll_on_rotated_copies": roll_error(faces, labels),
         "blur": blur_separation(faces, labels),
         "pose_vs_genki4k": genki_pose(root / "genki4k", args.genki),
-        "sunglasses_cross_validated": shipped("glasses.json")["report"],
+        "attributes": attributes(root),
     }
     print(json.dumps(report, indent=2))
 

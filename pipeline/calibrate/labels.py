@@ -4,6 +4,8 @@
 folder, read off a contact sheet of their photos); used to measure gender accuracy.
 `genki_glasses()`: glasses on 600 GENKI-4K crops (None, Wear, Sunglass), for the 3-way
 glasses model; the fixtures label sunglasses (positives only) but not clear glasses.
+`genki_mustache()`: mustache or beard on the same 600 crops (men found by the gender model
+were reviewed on numbered sheets; the rest are women, labelled None).
 """
 
 from __future__ import annotations
@@ -163,4 +165,74 @@ def genki_glasses() -> dict[str, str]:
         labels[name] = (
             "Wear" if name in GENKI_WEAR else "Sunglass" if name in GENKI_SUNGLASS else "None"
         )
+    return labels
+
+
+GENKI_MUSTACHE: Final = frozenset(
+    {
+        "file0002.jpg",
+        "file0027.jpg",
+        "file0037.jpg",
+        "file0074.jpg",
+        "file0113.jpg",
+        "file0118.jpg",
+        "file0124.jpg",
+        "file0131.jpg",
+        "file0169.jpg",
+        "file0185.jpg",
+        "file0212.jpg",
+        "file0239.jpg",
+        "file0257.jpg",
+        "file0264.jpg",
+        "file0273.jpg",
+        "file0276.jpg",
+        "file0309.jpg",
+        "file0319.jpg",
+        "file0321.jpg",
+        "file0339.jpg",
+        "file0344.jpg",
+        "file0346.jpg",
+        "file0366.jpg",
+        "file0428.jpg",
+        "file0435.jpg",
+        "file0444.jpg",
+        "file0445.jpg",
+        "file0473.jpg",
+        "file0495.jpg",
+        "file0501.jpg",
+        "file0506.jpg",
+        "file0538.jpg",
+    }
+)
+GENKI_MUSTACHE_UNSURE: Final = frozenset(
+    {
+        "file0031.jpg",
+        "file0069.jpg",
+        "file0111.jpg",
+        "file0174.jpg",
+        "file0187.jpg",
+        "file0248.jpg",
+        "file0259.jpg",
+        "file0322.jpg",
+        "file0356.jpg",
+        "file0458.jpg",
+        "file0479.jpg",
+        "file0482.jpg",
+        "file0545.jpg",
+        "file0558.jpg",
+        "file0574.jpg",
+        "file0587.jpg",
+        "file0588.jpg",
+        "file0600.jpg",
+    }
+)
+
+
+def genki_mustache() -> dict[str, str]:
+    """File name -> Has | None (mustache or beard) for the GENKI crops we labelled."""
+    labels = {}
+    for number in GENKI_GLASSES_RANGE:
+        name = f"file{number:04d}.jpg"
+        if name not in GENKI_MUSTACHE_UNSURE:
+            labels[name] = "Has" if name in GENKI_MUSTACHE else "None"
     return labels

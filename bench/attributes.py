@@ -65,7 +65,7 @@ def mask(root: Path, faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
             pixels = pad_crop(load(path))
             face = largest_face(pixels, SETTINGS)
             if face is not None:
-                verdicts.append(classify_mask(pixels, face[1]).value == truth)
+                verdicts.append(classify_mask(pixels, *face).value == truth)
     return {
         "held_out_masked_crops": len(masked),
         "detected": share(found),

@@ -32,7 +32,7 @@ def features_of(paths: list[Path], settings: EngineSettings) -> list[NDArray[np.
         pixels = pad_crop(load(path))
         found = largest_face(pixels, settings)
         if found is not None:
-            rows.append(mask_features(pixels, found[1]))
+            rows.append(mask_features(pixels, found[0], found[1]))
     return rows
 
 

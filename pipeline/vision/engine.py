@@ -64,7 +64,7 @@ class FaceEngine:
             blur=blur,
             glasses=glasses,
             smile=estimate_smile(image.pixels, landmarks) if attributes else None,
-            respirator=classify_mask(image.pixels, landmarks) if attributes else None,
+            respirator=classify_mask(image.pixels, box, landmarks) if attributes else None,
             age=estimate_age(image.pixels, shape) if attributes else None,
             gender=estimate_gender(image.pixels, shape) if attributes else None,
             reasons=gate(blur, pose, glasses.value),

@@ -1,7 +1,10 @@
 """Face mask (`respirator`): Wear or None, from the lower half of the aligned face.
 
-Features: HOG of the nose-to-chin part of the 64 px aligned crop, and how much that part
-differs in colour from the eye band (a mask is rarely skin-coloured, and usually flatter).
+Features, from two views of the face, since the landmarks under a mask are partly guessed:
+- the 64 px crop aligned on the eyes: HOG of its nose-to-chin part, how much that part differs
+  in colour from the eye band (a mask is rarely skin-coloured, and usually flatter), and the
+  share of it whose chroma is close to the eye band's;
+- the detector's box scaled to 48 px: HOG of its lower half and its colour against the upper.
 A logistic model fitted by `python -m pipeline.calibrate.mask` on `masks/` plus clear faces
 (`data/mask.json`); `rate` is its probability of the reported value.
 """
@@ -18,6 +21,7 @@ from skimage.feature import hog
 
 from pipeline.imaging import RGBImage
 from pipeline.vision.alignment import aligned_crop
+from pipeline.vision.detection import FaceBox
 from pipeline.vision.landmarks import Landmarks
 from pipeline.vision.linear import load_model
 
@@ -32,8 +36,12 @@ class MaskVerdict:
     rate: float
 
 
-def mask_features(pixels: RGBImage, landmarks: Landmarks) -> NDArray[np.float64]:
+def mask_features(pixels: RGBImage, box: FaceBox, landmarks: Landmarks) -> NDArray[np.float64]:
     """Feature vector of one face (see the module docstring)."""
+    return np.concatenate([_aligned_features(pixels, landmarks), _box_features(pixels, box)])
+
+
+def _aligned_features(pixels: RGBImage, landmarks: Landmarks) -> NDArray[np.float64]:
     crop = aligned_crop(pixels, landmarks, CROP_SIZE)
     gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
     gradients = hog(
@@ -51,7 +59,21 @@ def mask_features(pixels: RGBImage, landmarks: Landmarks) -> NDArray[np.float64]
     return np.concatenate([np.asarray(gradients, dtype=np.float64), colour / 32.0, skin])
 
 
-def classify_mask(pixels: RGBImage, landmarks: Landmarks) -> MaskVerdict:
+def _box_features(pixels: RGBImage, box: FaceBox) -> NDArray[np.float64]:
+    height, width = pixels.shape[:2]
+    left, top = int(max(0.0, box.x)), int(max(0.0, box.y))
+    right = max(left + 1, min(width, round(box.x + box.w)))
+    bottom = max(top + 1, min(height, round(box.y + box.h)))
+    crop = cv2.resize(pixels[top:bottom, left:right], (48, 48), interpolation=cv2.INTER_AREA)
+    gray = cv2.cvtColor(crop, cv2.COLOR_RGB2GRAY)
+    gradients = hog(gray[20:48, :], orientations=9, pixels_per_cell=(8, 8), cells_per_block=(2, 2))
+    lab = cv2.cvtColor(crop, cv2.COLOR_RGB2LAB).astype(np.float64)
+    upper, lower = lab[8:20].reshape(-1, 3), lab[28:46].reshape(-1, 3)
+    colour = np.concatenate([lower.mean(axis=0) - upper.mean(axis=0), lower.std(axis=0)]) / 32.0
+    return np.concatenate([np.asarray(gradients, dtype=np.float64), colour])
+
+
+def classify_mask(pixels: RGBImage, box: FaceBox, landmarks: Landmarks) -> MaskVerdict:
     """Wear or None with the model's probability of that answer."""
-    value, rate = load_model(MODEL_FILE).verdict(mask_features(pixels, landmarks))
+    value, rate = load_model(MODEL_FILE).verdict(mask_features(pixels, box, landmarks))
     return MaskVerdict("Wear" if value == "Wear" else "None", rate)

@@ -49,9 +49,9 @@ def test_mask_verdicts_on_held_out_faces_are_right_and_calibrated(masks: Path) -
             pixels = pad_crop(load(path))
             found = largest_face(pixels, SETTINGS)
             if found is not None:
-                verdict = classify_mask(pixels, found[1])
+                verdict = classify_mask(pixels, *found)
                 answers.append((verdict.value == truth, verdict.rate))
     assert len(answers) >= 200
-    assert sum(right for right, _ in answers) / len(answers) >= 0.92  # measured 0.942
+    assert sum(right for right, _ in answers) / len(answers) >= 0.94  # measured 0.954
     confident = [right for right, rate in answers if rate >= 0.9]
     assert sum(confident) / len(confident) >= 0.9

@@ -9,7 +9,8 @@ import pytest
 from pipeline.calibrate.fixtures import image_files, largest_face, load, pad_crop
 from pipeline.settings import EngineSettings
 from pipeline.vision.detection import detect_faces
-from pipeline.vision.mask import classify_mask
+from pipeline.vision.linear import load_model
+from pipeline.vision.mask import MODEL_FILE, classify_mask
 
 SETTINGS = EngineSettings()
 FRONTAL_ONLY = EngineSettings(min_masked_detection_score=1e9)
@@ -55,3 +56,11 @@ def test_mask_verdicts_on_held_out_faces_are_right_and_calibrated(masks: Path) -
     assert sum(right for right, _ in answers) / len(answers) >= 0.94  # measured 0.954
     confident = [right for right, rate in answers if rate >= 0.9]
     assert sum(confident) / len(confident) >= 0.9
+
+
+def test_cross_validated_reliability_of_the_shipped_mask_model() -> None:
+    report = load_model(MODEL_FILE).report
+    assert report["held_out"]["accuracy"] >= 0.95
+    for row in report["cv_reliability"]:
+        if row["answers"] >= 100:
+            assert abs(row["accuracy"] - row["mean_rate"]) < 0.05, row

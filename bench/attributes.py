@@ -20,7 +20,7 @@ from statistics import mean
 from typing import Any
 
 from pipeline.calibrate.fixtures import genki_face, image_files, largest_face, load, pad_crop
-from pipeline.calibrate.labels import IDENTITY_GENDER
+from pipeline.calibrate.labels import FACES_GENDER, IDENTITY_GENDER
 from pipeline.settings import EngineSettings
 from pipeline.vision.age_gender import estimate_gender
 from pipeline.vision.detection import detect_faces
@@ -33,14 +33,6 @@ from pipeline.vision.smile import estimate_smile
 
 SETTINGS = EngineSettings()
 FRONTAL_ONLY = EngineSettings(min_masked_detection_score=1e9)
-FACES_GENDER = {
-    "obama": "Male",
-    "biden": "Male",
-    "alex_lacamoire": "Male",
-    "kit_harington": "Male",
-    "rose_leslie": "Female",
-    "lin_manuel_miranda": "Male",
-}
 
 
 def share(values: list[bool]) -> float | None:

@@ -64,6 +64,15 @@ _MALE: Final = [
     "zhoujie",
     "zhouyumin",
 ]
+# The six people of faces/ (public figures).
+FACES_GENDER: Final = {
+    "obama": "Male",
+    "biden": "Male",
+    "alex_lacamoire": "Male",
+    "kit_harington": "Male",
+    "rose_leslie": "Female",
+    "lin_manuel_miranda": "Male",
+}
 IDENTITY_GENDER: Final[dict[str, str]] = {name: "Female" for name in _FEMALE} | {
     name: "Male" for name in _MALE
 }

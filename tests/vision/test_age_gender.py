@@ -7,22 +7,13 @@ from pathlib import Path
 import pytest
 
 from pipeline.calibrate.fixtures import image_files, load, pad_crop
-from pipeline.calibrate.labels import IDENTITY_GENDER
+from pipeline.calibrate.labels import FACES_GENDER, IDENTITY_GENDER
 from pipeline.settings import EngineSettings
 from pipeline.vision.age_gender import estimate_age, estimate_gender
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.landmarks import find_shape
 
 SETTINGS = EngineSettings()
-# The people of faces/ (public figures).
-FACES_GENDER = {
-    "obama": "Male",
-    "biden": "Male",
-    "alex_lacamoire": "Male",
-    "kit_harington": "Male",
-    "rose_leslie": "Female",
-    "lin_manuel_miranda": "Male",
-}
 
 
 def test_gender_of_every_labelled_person_in_faces(faces_dir: Path, face_labels: dict) -> None:

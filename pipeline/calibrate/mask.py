@@ -15,15 +15,16 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from sklearn.pipeline import Pipeline
 
 from pipeline.calibrate.fixtures import fixtures_dir, image_files, largest_face, load, pad_crop
-from pipeline.calibrate.reliability import fit_and_report
+from pipeline.calibrate.reliability import fit_and_report, shipped_json
 from pipeline.settings import EngineSettings
-from pipeline.vision.linear import LinearModel, load_model
 from pipeline.vision.mask import MODEL_FILE, mask_features
 
 OUTPUT = Path(__file__).resolve().parents[1] / "vision" / "data" / MODEL_FILE
 REGULARISATION = 0.05  # sklearn C
+CLASSES = ["None", "Wear"]
 
 
 def features_of(paths: list[Path], settings: EngineSettings) -> list[NDArray[np.float64]]:
@@ -36,9 +37,9 @@ def features_of(paths: list[Path], settings: EngineSettings) -> list[NDArray[np.
     return rows
 
 
-def held_out_accuracy(model: LinearModel, masked: list[Any], clear: list[Any]) -> float:
-    right = sum(model.verdict(row)[0] == "Wear" for row in masked)
-    right += sum(model.verdict(row)[0] == "None" for row in clear)
+def held_out_accuracy(model: Pipeline, masked: list[Any], clear: list[Any]) -> float:
+    right = int((model.predict(np.array(masked)) == 1).sum())
+    right += int((model.predict(np.array(clear)) == 0).sum())
     return round(right / (len(masked) + len(clear)), 4)
 
 
@@ -51,26 +52,22 @@ def main() -> None:
     positives = features_of(with_mask[0::2], settings)
     negatives = features_of(without[0::2] + identities, settings)
     about = {"data": "masks/ even-numbered files + identities/ (clear)"}
-    text, report = fit_and_report(
+    model, report = fit_and_report(
         np.array(positives + negatives),
         np.r_[np.ones(len(positives)), np.zeros(len(negatives))].astype(int),
-        ["None", "Wear"],
+        CLASSES,
         REGULARISATION,
         about,
         balanced=True,  # the clear faces outnumber the masked ones 3.6 to 1
     )
-    OUTPUT.write_text(text)
-    load_model.cache_clear()
     masked_held_out = features_of(with_mask[1::2], settings)
     clear_held_out = features_of(without[1::2], settings)
     report["held_out"] = {
         "masked_faces": len(masked_held_out),
         "clear_faces": len(clear_held_out),
-        "accuracy": held_out_accuracy(load_model(MODEL_FILE), masked_held_out, clear_held_out),
+        "accuracy": held_out_accuracy(model, masked_held_out, clear_held_out),
     }
-    data = json.loads(OUTPUT.read_text())
-    data["report"] = report
-    OUTPUT.write_text(json.dumps(data) + "\n")
+    OUTPUT.write_text(shipped_json(model, CLASSES, report))
     print(json.dumps(report, indent=2))
 
 

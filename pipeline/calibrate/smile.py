@@ -14,11 +14,12 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.calibrate.fixtures import fixtures_dir, genki_face
-from pipeline.calibrate.reliability import fit_and_report
+from pipeline.calibrate.reliability import fit_and_report, shipped_json
 from pipeline.vision.smile import MODEL_FILE, smile_features
 
 OUTPUT = Path(__file__).resolve().parents[1] / "vision" / "data" / MODEL_FILE
 REGULARISATION = 0.05  # sklearn C
+CLASSES = ["no_smile", "smile"]
 
 
 def main() -> None:
@@ -31,10 +32,10 @@ def main() -> None:
             rows.append(smile_features(*face))
             targets.append(int(label["smile"]))
     about = {"data": "GENKI-4K", "crops": len(labels), "faces_found": len(rows)}
-    text, report = fit_and_report(
-        np.array(rows), np.array(targets), ["no_smile", "smile"], REGULARISATION, about
+    model, report = fit_and_report(
+        np.array(rows), np.array(targets), CLASSES, REGULARISATION, about
     )
-    OUTPUT.write_text(text)
+    OUTPUT.write_text(shipped_json(model, CLASSES, report))
     print(json.dumps(report, indent=2))
 
 

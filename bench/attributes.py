@@ -20,7 +20,8 @@ from statistics import mean
 from typing import Any
 
 from pipeline.calibrate.fixtures import genki_face, image_files, largest_face, load, pad_crop
-from pipeline.calibrate.labels import FACES_GENDER, IDENTITY_GENDER
+from pipeline.calibrate.gender import FRONTAL_ONLY, identity_gender_answers
+from pipeline.calibrate.labels import FACES_GENDER
 from pipeline.settings import EngineSettings
 from pipeline.vision.age_gender import estimate_gender
 from pipeline.vision.detection import detect_faces
@@ -32,7 +33,6 @@ from pipeline.vision.smile import MODEL_FILE as SMILE_MODEL
 from pipeline.vision.smile import estimate_smile
 
 SETTINGS = EngineSettings()
-FRONTAL_ONLY = EngineSettings(min_masked_detection_score=1e9)
 
 
 def share(values: list[bool]) -> float | None:
@@ -74,17 +74,9 @@ def mask(root: Path, faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
 
 
 def gender(root: Path, faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
-    everything, frontal = [], []
-    for person, truth in IDENTITY_GENDER.items():
-        for path in image_files(root / "identities" / person):
-            pixels = pad_crop(load(path))
-            boxes = detect_faces(pixels, SETTINGS)
-            if not boxes:
-                continue
-            right = estimate_gender(pixels, find_shape(pixels, boxes[0])).value == truth
-            everything.append(right)
-            if detect_faces(pixels, FRONTAL_ONLY):
-                frontal.append(right)
+    answers = identity_gender_answers(root, SETTINGS)
+    everything = [a.right for a in answers]
+    frontal = [a.right for a in answers if a.frontal]
     press = []
     for name, label in labels.items():
         if label["identity"]:

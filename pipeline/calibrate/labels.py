@@ -164,17 +164,18 @@ GENKI_GLASSES_UNSURE: Final = frozenset(
 )
 
 
+def _genki_labelled(unsure: frozenset[str]) -> list[str]:
+    """The GENKI files we labelled, minus the ones we were unsure of."""
+    names = (f"file{number:04d}.jpg" for number in GENKI_GLASSES_RANGE)
+    return [name for name in names if name not in unsure]
+
+
 def genki_glasses() -> dict[str, str]:
     """File name -> None | Wear | Sunglass for the GENKI crops we labelled."""
-    labels = {}
-    for number in GENKI_GLASSES_RANGE:
-        name = f"file{number:04d}.jpg"
-        if name in GENKI_GLASSES_UNSURE:
-            continue
-        labels[name] = (
-            "Wear" if name in GENKI_WEAR else "Sunglass" if name in GENKI_SUNGLASS else "None"
-        )
-    return labels
+    return {
+        name: "Wear" if name in GENKI_WEAR else "Sunglass" if name in GENKI_SUNGLASS else "None"
+        for name in _genki_labelled(GENKI_GLASSES_UNSURE)
+    }
 
 
 GENKI_MUSTACHE: Final = frozenset(
@@ -239,9 +240,7 @@ GENKI_MUSTACHE_UNSURE: Final = frozenset(
 
 def genki_mustache() -> dict[str, str]:
     """File name -> Has | None (mustache or beard) for the GENKI crops we labelled."""
-    labels = {}
-    for number in GENKI_GLASSES_RANGE:
-        name = f"file{number:04d}.jpg"
-        if name not in GENKI_MUSTACHE_UNSURE:
-            labels[name] = "Has" if name in GENKI_MUSTACHE else "None"
-    return labels
+    return {
+        name: "Has" if name in GENKI_MUSTACHE else "None"
+        for name in _genki_labelled(GENKI_MUSTACHE_UNSURE)
+    }

@@ -7,13 +7,13 @@ from pathlib import Path
 import pytest
 
 from pipeline.calibrate.fixtures import image_files, largest_face, load, pad_crop
+from pipeline.calibrate.gender import FRONTAL_ONLY
 from pipeline.settings import EngineSettings
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.linear import load_model
 from pipeline.vision.mask import MODEL_FILE, classify_mask
 
 SETTINGS = EngineSettings()
-FRONTAL_ONLY = EngineSettings(min_masked_detection_score=1e9)
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,10 @@
 """Fit the two glasses models: `python -m pipeline.calibrate.glasses`.
 
-Stage one, Sunglass or not. Positives: faces found in `sunglasses/` and the GENKI-4K crops
-we labelled Sunglass. Negatives: `faces/`, `identities/`, `masks/without_mask/` (tight crops
-padded before detection) and the GENKI crops we labelled None or Wear. The threshold is the
+Stage one, Sunglass or not. Positives: the largest faces found in `sunglasses/` that we saw
+wear sunglasses (`pipeline.calibrate.labels.sunglasses_face_label`) and the GENKI-4K crops we
+labelled Sunglass. Negatives: `faces/`, `identities/`, `masks/without_mask/` (tight crops
+padded before detection), the clear-eyed faces of `sunglasses/` and the GENKI crops we
+labelled None or Wear. Every face is also trained on as its mirror image. The threshold is the
 lowest that keeps cross-validated false Sunglass verdicts on clear faces under
 `MAX_FALSE_SUNGLASS`, since a false Sunglass fails a good photo at the gate.
 
@@ -32,7 +34,7 @@ from pipeline.calibrate.fixtures import (
     load,
     pad_crop,
 )
-from pipeline.calibrate.labels import genki_glasses
+from pipeline.calibrate.labels import genki_glasses, sunglasses_face_label
 from pipeline.calibrate.reliability import cross_validated, reliability_table, shipped_json
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
@@ -45,10 +47,12 @@ from pipeline.vision.glasses import (
 )
 
 DATA = Path(__file__).resolve().parents[1] / "vision" / "data"
-SUNGLASS_C = 0.02  # sklearn's C; 0.02, 0.1 and 0.5 were tried, balanced or not
+SUNGLASS_C = 0.005  # sklearn's C; 0.002 to 0.5 were tried, balanced or not
 WEAR_C = 0.05
-MAX_FALSE_SUNGLASS = 0.02  # the issue's ceiling
-THRESHOLDS = np.round(np.arange(0.3, 0.96, 0.05), 2)
+# The issue's ceiling is 2%; the threshold is chosen for 1.5% so that new photos, which it
+# was not chosen on, stay under 2%.
+MAX_FALSE_SUNGLASS = 0.015
+THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.01), 2)
 
 
 def crops_of(paths: Iterable[Path], pad: bool, settings: EngineSettings) -> list[RGBImage]:
@@ -61,6 +65,22 @@ def crops_of(paths: Iterable[Path], pad: bool, settings: EngineSettings) -> list
         if found is not None:
             crops.append(aligned_crop(pixels, found[1], CROP_SIZE))
     return crops
+
+
+def sunglasses_crops(settings: EngineSettings) -> tuple[list[RGBImage], list[str | None]]:
+    """The largest face of each `sunglasses/` photo, with our label (None: left out)."""
+    crops, labels = [], []
+    for path in image_files(fixtures_dir() / "sunglasses"):
+        pixels = load(path)
+        found = largest_face(pixels, settings)
+        if found is not None:
+            crops.append(aligned_crop(pixels, found[1], CROP_SIZE))
+            labels.append(sunglasses_face_label(path.name))
+    return crops, labels
+
+
+def mirror_features(crops: list[RGBImage]) -> NDArray[np.float64]:
+    return np.array([glasses_features(np.ascontiguousarray(c[:, ::-1])) for c in crops])
 
 
 def genki_crops() -> tuple[list[RGBImage], list[str]]:
@@ -89,9 +109,12 @@ def main() -> None:
         ].items()
         if label.get("attributes", {}).get("glasses") == "None"
     ]
-    sunglasses = crops_of(image_files(root / "sunglasses"), False, settings)
+    selfies, selfie_labels = sunglasses_crops(settings)
+    sunglasses = [c for c, label in zip(selfies, selfie_labels, strict=True) if label == "Sunglass"]
+    left_out = [c for c, label in zip(selfies, selfie_labels, strict=True) if label is None]
     clear = (
-        crops_of(image_files(root / "faces"), False, settings)
+        [c for c, label in zip(selfies, selfie_labels, strict=True) if label == "clear"]
+        + crops_of(image_files(root / "faces"), False, settings)
         + crops_of(identities, True, settings)
         + crops_of(image_files(root / "masks" / "without_mask"), True, settings)
     )
@@ -103,7 +126,9 @@ def main() -> None:
     truth = ["Sunglass"] * len(sunglasses) + ["clear"] * len(clear) + genki_labels
     is_sunglass = np.array([t == "Sunglass" for t in truth])
     features = np.array([glasses_features(c) for c in rows])
-    stage_one, cv_sunglass = cross_validated(features, is_sunglass.astype(int), SUNGLASS_C)
+    stage_one, cv_sunglass = cross_validated(
+        features, is_sunglass.astype(int), SUNGLASS_C, mirrored=mirror_features(rows)
+    )
     p_sunglass = cv_sunglass[:, 1]
     threshold = next(
         float(t) for t in THRESHOLDS if (p_sunglass[~is_sunglass] >= t).mean() <= MAX_FALSE_SUNGLASS
@@ -121,6 +146,7 @@ def main() -> None:
         stage_two_truth.astype(int),
         WEAR_C,
         balanced=True,
+        mirrored=mirror_features(stage_two_rows),
     )
     said_wear = cv_wear[:, 1] >= 0.5
 
@@ -148,12 +174,31 @@ def main() -> None:
         and stage_two.predict_proba(glasses_features(c)[None])[0, 1] < 0.5
         for c in none_faces
     ]
+    # The unreviewed measure: every largest face of sunglasses/ counted as wearing them, as
+    # the fixtures' README has it. Rows left out of training are scored by the fitted model,
+    # which never saw them; the others by the cross-validation.
+    selfie_clear = len(sunglasses), len(sunglasses) + selfie_labels.count("clear")
+    every_selfie_said = [
+        *said_sunglass[: selfie_clear[1]],
+        *(stage_one.predict_proba(glasses_features(c)[None])[0, 1] >= threshold for c in left_out),
+    ]
     report: dict[str, Any] = {
         "sunglass": {
             "positives": int(is_sunglass.sum()),
             "negatives": int((~is_sunglass).sum()),
             "threshold": threshold,
             "cv_recall": rate(said_sunglass[is_sunglass]),
+            "cv_recall_sunglasses_photos": rate(said_sunglass[: len(sunglasses)]),
+            "sunglasses_photos": {
+                "largest_faces": len(selfies),
+                "seen_wearing_sunglasses": len(sunglasses),
+                "seen_clear_eyed": selfie_labels.count("clear"),
+                "not_a_face_or_unsure": len(left_out),
+                "said_sunglass_of_all_unreviewed": rate(np.array(every_selfie_said)),
+            },
+            "cv_false_sunglass_rate_clear_eyed_selfies": rate(
+                said_sunglass[selfie_clear[0] : selfie_clear[1]]
+            ),
             "cv_false_sunglass_rate": rate(said_sunglass[~is_sunglass]),
             "cv_false_sunglass_rate_genki_clear": rate(said_sunglass[genki_rows & ~is_sunglass]),
             "cv_false_sunglass_rate_clear_glasses": rate(said_sunglass[wear_rows]),

@@ -6,6 +6,9 @@ folder, read off a contact sheet of their photos); used to measure gender accura
 glasses model; the fixtures label sunglasses (positives only) but not clear glasses.
 `genki_mustache()`: mustache or beard on the same 600 crops (men found by the gender model
 were reviewed on numbered sheets; the rest are women, labelled None).
+`sunglasses_face_label()`: whether the largest face we detect in each `sunglasses/` photo
+wears sunglasses over its eyes; some are clear-eyed faces, some are not faces. All 177 were
+reviewed on numbered sheets (the photo with the face's box, beside the crop the model sees).
 """
 
 from __future__ import annotations
@@ -244,3 +247,29 @@ def genki_mustache() -> dict[str, str]:
         name: "Has" if name in GENKI_MUSTACHE else "None"
         for name in _genki_labelled(GENKI_MUSTACHE_UNSURE)
     }
+
+
+def _jpegs(*numbers: int) -> frozenset[str]:
+    return frozenset(f"images_{n:03d}.jpeg" for n in numbers)
+
+
+# The largest face our detector finds in these `sunglasses/` photos is a clear-eyed face:
+# another person in a group selfie, sunglasses pushed up or held in the hand, clear glasses.
+SUNGLASSES_CLEAR: Final = _jpegs(
+    211, 216, 312, 385, 411, 528, 529, 551, 577, 581, 625, 637, 679, 739, 766, 770, 781, 831
+)
+# Not a face (an arm, a flower, a product shot, a statue), or landmarks on the mouth or nose.
+SUNGLASSES_NOT_A_FACE: Final = frozenset({"images_005.jpg"}) | _jpegs(
+    302, 334, 336, 373, 402, 526, 534, 546, 561, 570, 613, 688, 690, 747
+)
+# Lenses we could not tell as sunglasses rather than tinted or clear glasses.
+SUNGLASSES_UNSURE: Final = _jpegs(328, 358, 404, 600, 630, 647, 666, 793)
+
+
+def sunglasses_face_label(name: str) -> str | None:
+    """Sunglass or clear for the largest face of a `sunglasses/` photo; None to leave it out."""
+    if name in SUNGLASSES_CLEAR:
+        return "clear"
+    if name in SUNGLASSES_NOT_A_FACE or name in SUNGLASSES_UNSURE:
+        return None
+    return "Sunglass"

@@ -7,14 +7,15 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from pipeline.vision.linear import model_json
 
-BINS = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
+BINS = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001)
 
 
 def reliability_table(confidence: NDArray[np.float64], correct: NDArray[np.bool_]) -> list[Any]:
@@ -38,21 +39,35 @@ def reliability_table(confidence: NDArray[np.float64], correct: NDArray[np.bool_
 
 
 def cross_validated(
-    features: NDArray[np.float64], labels: NDArray[np.int_], c: float, *, balanced: bool = False
+    features: NDArray[np.float64],
+    labels: NDArray[np.int_],
+    c: float,
+    *,
+    balanced: bool = False,
+    mirrored: NDArray[np.float64] | None = None,
 ) -> tuple[Pipeline, NDArray[np.float64]]:
     """5-fold cross-validated class probabilities, and the model fitted on everything.
 
     `balanced` weighs classes equally, for training sets far more lopsided than the photos
-    the model will see.
+    the model will see. `mirrored` holds the features of each row's mirror image: they are
+    added to the training rows (a face and its mirror image are the same face, so a fold
+    never tests on the mirror of a face it trained on), never to the rows scored.
     """
     regression = LogisticRegression(
         C=c, max_iter=5000, class_weight="balanced" if balanced else None
     )
     model = make_pipeline(StandardScaler(), regression)
-    folds = StratifiedKFold(5, shuffle=True, random_state=0)
-    predicted = cross_val_predict(model, features, labels, cv=folds, method="predict_proba")
-    model.fit(features, labels)
-    return model, np.asarray(predicted, dtype=np.float64)
+
+    def fit(rows: NDArray[np.int_]) -> Pipeline:
+        if mirrored is None:
+            return clone(model).fit(features[rows], labels[rows])
+        both = np.vstack([features[rows], mirrored[rows]])
+        return clone(model).fit(both, np.concatenate([labels[rows], labels[rows]]))
+
+    predicted = np.zeros((len(labels), int(labels.max()) + 1))
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(features, labels):
+        predicted[test] = fit(train).predict_proba(features[test])
+    return fit(np.arange(len(labels))), predicted
 
 
 def shipped_json(

@@ -13,7 +13,13 @@ import pytest
 
 from pipeline.analysis import detect
 from pipeline.calibrate.fixtures import genki_face, image_files, largest_face, load
-from pipeline.calibrate.labels import genki_glasses
+from pipeline.calibrate.labels import (
+    SUNGLASSES_CLEAR,
+    SUNGLASSES_NOT_A_FACE,
+    SUNGLASSES_UNSURE,
+    genki_glasses,
+    sunglasses_face_label,
+)
 from pipeline.settings import EngineSettings
 from pipeline.vision.glasses import SUNGLASS_MODEL, classify_glasses
 from pipeline.vision.linear import load_model
@@ -31,10 +37,15 @@ def verdicts(paths: list[Path]) -> list[str]:
     return out
 
 
-def test_real_sunglasses_are_mostly_found(fixtures: Path) -> None:
-    found = verdicts(image_files(fixtures / "sunglasses")[::2])
-    assert len(found) >= 80
-    assert found.count("Sunglass") / len(found) >= 0.7
+def test_real_sunglasses_are_found(fixtures: Path) -> None:
+    photos = image_files(fixtures / "sunglasses")[::2]
+    worn = [p for p in photos if sunglasses_face_label(p.name) == "Sunglass"]
+    clear_eyed = [p for p in photos if sunglasses_face_label(p.name) == "clear"]
+    found = verdicts(worn)
+    assert len(found) >= 60
+    assert found.count("Sunglass") / len(found) >= 0.9
+    # Without the review, the clear-eyed faces of these photos would count as misses.
+    assert verdicts(clear_eyed).count("Sunglass") <= 1
 
 
 def test_clear_eyed_press_photos_are_not_sunglasses(faces_dir: Path, face_labels: dict) -> None:
@@ -62,7 +73,8 @@ def test_three_way_on_the_labelled_genki_crops(fixtures: Path) -> None:
 def test_cross_validated_figures_of_the_shipped_models() -> None:
     report = load_model(SUNGLASS_MODEL).report
     assert report["sunglass"]["cv_false_sunglass_rate"] <= 0.02
-    assert report["sunglass"]["cv_recall"] >= 0.7  # the issue asks 0.9: not met (README)
+    assert report["sunglass"]["cv_recall"] >= 0.9
+    assert report["sunglass"]["cv_recall_sunglasses_photos"] >= 0.9
     assert report["three_way"]["cv_accuracy"] >= 0.9
     assert report["wear"]["cv_false_wear_rate"] <= 0.02
     # rate is calibrated: in every well-filled bin, the share right is close to the mean rate.
@@ -78,3 +90,12 @@ def test_the_gate_fails_a_face_only_for_sunglass(fixtures: Path) -> None:
             assert ("sunglass" in face["reasons"]) == (face["glasses"]["value"] == "Sunglass")
             gated += "sunglass" in face["reasons"]
     assert gated >= 15
+
+
+def test_every_reviewed_sunglasses_photo_exists(fixtures: Path) -> None:
+    names = {p.name for p in image_files(fixtures / "sunglasses")}
+    reviewed = SUNGLASSES_CLEAR | SUNGLASSES_NOT_A_FACE | SUNGLASSES_UNSURE
+    assert reviewed <= names
+    assert len(reviewed) == len(SUNGLASSES_CLEAR) + len(SUNGLASSES_NOT_A_FACE) + len(
+        SUNGLASSES_UNSURE
+    )

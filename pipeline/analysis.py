@@ -24,6 +24,7 @@ from pipeline.vision.age_gender import GenderVerdict
 from pipeline.vision.embedding import distance
 from pipeline.vision.engine import FaceAnalysis, FaceEngine
 from pipeline.vision.mask import MaskVerdict
+from pipeline.vision.mustache import MustacheVerdict
 from pipeline.vision.similarity import score_mapping
 
 
@@ -78,10 +79,11 @@ def _to_face(face: FaceAnalysis) -> Face:
         respirator=_verdict(face.respirator),
         age=Age(value=face.age.value, rate=face.age.rate, sd=face.age.sd) if face.age else None,
         gender=_verdict(face.gender),
+        mustache=_verdict(face.mustache),
     )
 
 
-def _verdict(found: MaskVerdict | GenderVerdict | None) -> Verdict | None:
+def _verdict(found: MaskVerdict | GenderVerdict | MustacheVerdict | None) -> Verdict | None:
     return None if found is None else Verdict(value=found.value, rate=found.rate)
 
 

@@ -1,8 +1,8 @@
 """The wire format: pydantic models of the documented responses (CONTRACT §1, §2).
 
-Fields facepipe does not compute are `None` (JSON `null`), never guessed: `hat`, `mustache`,
-`bang` and `hairstyle` are always null (no model yet), and with
-`FACEPIPE_ENGINE_ATTRIBUTES=false` so are `smile`, `respirator`, `age` and `gender`. `age` and
+Fields facepipe does not compute are `None` (JSON `null`), never guessed: `hat`, `bang` and
+`hairstyle` are always null (no model yet), and with `FACEPIPE_ENGINE_ATTRIBUTES=false` so are
+`smile`, `respirator`, `mustache`, `age` and `gender`. `age` and
 `gender` are not in the Green shape; facepipe adds them (the ctyun and IMM dialects need them,
 `pipeline.dialects`).
 """

@@ -68,7 +68,7 @@ def run_job(task_id: str, spec: JobSpec, sources: Sources, settings: Settings) -
         response = compare(image, target, request_id=task_id, settings=settings)
         return JobOutcome(response.to_json(), faces=None, qualified_faces=None)
     # "attributes" returns the same face objects: the attributes the engine does not compute
-    # yet (smile, respirator, hat, mustache, bang, hairstyle) are null, as documented.
+    # yet (hat, bang, hairstyle) are null, as documented.
     detected = detect(image, data_id=spec.source.data_id, task_id=task_id, settings=settings)
     detected.url = spec.source.uri
     faces = detected.faces or []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -43,6 +44,12 @@ def pad_crop(pixels: RGBImage, border: float = 0.35) -> RGBImage:
     return np.asarray(padded, dtype=np.uint8)
 
 
+def largest_shape(pixels: RGBImage, settings: EngineSettings) -> Any | None:
+    """dlib's shape of the largest detected face (what the age and gender networks take)."""
+    faces = detect_faces(pixels, settings)
+    return find_shape(pixels, faces[0]) if faces else None
+
+
 def largest_face(pixels: RGBImage, settings: EngineSettings) -> tuple[FaceBox, Landmarks] | None:
     """The largest detected face and its landmarks, or None."""
     faces = detect_faces(pixels, settings)
@@ -60,14 +67,17 @@ def faces_in(folder: Path, settings: EngineSettings) -> Iterator[tuple[Path, RGB
             yield path, pixels, found[1]
 
 
+def genki_pixels(path: Path) -> RGBImage:
+    """A GENKI-4K crop upscaled 3x and padded: its faces are ~64 px, too small to detect."""
+    crop = load(path)
+    big = cv2.resize(crop, (crop.shape[1] * 3, crop.shape[0] * 3), interpolation=cv2.INTER_CUBIC)
+    return np.asarray(cv2.copyMakeBorder(big, 64, 64, 64, 64, cv2.BORDER_REPLICATE), dtype=np.uint8)
+
+
 def genki_face(
     path: Path, settings: EngineSettings | None = None
 ) -> tuple[RGBImage, Landmarks] | None:
-    """A GENKI-4K crop upscaled 3x and padded (its faces are ~64 px), with its face's landmarks."""
-    crop = load(path)
-    big = cv2.resize(crop, (crop.shape[1] * 3, crop.shape[0] * 3), interpolation=cv2.INTER_CUBIC)
-    padded = np.asarray(
-        cv2.copyMakeBorder(big, 64, 64, 64, 64, cv2.BORDER_REPLICATE), dtype=np.uint8
-    )
+    """`genki_pixels` of a GENKI-4K crop, with its face's landmarks."""
+    padded = genki_pixels(path)
     found = largest_face(padded, settings or EngineSettings())
     return None if found is None else (padded, found[1])

@@ -94,9 +94,10 @@ def fit_and_report(
     about: dict[str, Any],
     *,
     balanced: bool = False,
+    mirrored: NDArray[np.float64] | None = None,
 ) -> tuple[Pipeline, dict[str, Any]]:
     """The model fitted on everything, and its cross-validated accuracy and reliability."""
-    model, predicted = cross_validated(features, labels, c, balanced=balanced)
+    model, predicted = cross_validated(features, labels, c, balanced=balanced, mirrored=mirrored)
     answer = predicted.argmax(axis=1)
     confidence = predicted.max(axis=1)
     correct = answer == labels
@@ -104,6 +105,9 @@ def fit_and_report(
         **about,
         "samples": {name: int((labels == i).sum()) for i, name in enumerate(classes)},
         "cv_accuracy": round(float(correct.mean()), 4),
+        "cv_recall": {
+            name: round(float(correct[labels == i].mean()), 4) for i, name in enumerate(classes)
+        },
         "cv_reliability": reliability_table(confidence, correct),
     }
     return model, report

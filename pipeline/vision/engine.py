@@ -14,6 +14,7 @@ from pipeline.vision.embedding import Embedding, face_embedding
 from pipeline.vision.glasses import GlassesVerdict, classify_glasses
 from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
 from pipeline.vision.mask import MaskVerdict, classify_mask
+from pipeline.vision.mustache import MustacheVerdict, classify_mustache
 from pipeline.vision.pose import HeadPose, estimate_pose
 from pipeline.vision.quality import gate
 from pipeline.vision.smile import SmileVerdict, estimate_smile
@@ -33,6 +34,7 @@ class FaceAnalysis:
     respirator: MaskVerdict | None
     age: AgeEstimate | None
     gender: GenderVerdict | None
+    mustache: MustacheVerdict | None
     reasons: list[str]
 
     @property
@@ -56,7 +58,8 @@ class FaceEngine:
         pose = estimate_pose(landmarks)
         blur = blur_score(image.pixels, landmarks)
         glasses = classify_glasses(image.pixels, landmarks)
-        attributes = self.settings.attributes
+        gender = estimate_gender(image.pixels, shape) if self.settings.attributes else None
+        attributes = gender is not None
         return FaceAnalysis(
             box=box,
             landmarks=landmarks,
@@ -66,7 +69,8 @@ class FaceEngine:
             smile=estimate_smile(image.pixels, landmarks) if attributes else None,
             respirator=classify_mask(image.pixels, box, landmarks) if attributes else None,
             age=estimate_age(image.pixels, shape) if attributes else None,
-            gender=estimate_gender(image.pixels, shape) if attributes else None,
+            gender=gender,
+            mustache=classify_mustache(image.pixels, landmarks, gender) if gender else None,
             reasons=gate(blur, pose, glasses.value),
         )
 

@@ -40,12 +40,14 @@ openapi: setup
 	$(BIN)/python -m workers.cli openapi > pipeline/producers/openapi.json
 
 calibrate: setup
-	$(BIN)/python -m pipeline.calibrate.blur
-	$(BIN)/python -m pipeline.calibrate.glasses
-	$(BIN)/python -m pipeline.calibrate.compare
+	# The masked-face detector first: the other models are fitted on the faces it finds.
 	$(BIN)/python -m pipeline.calibrate.mask_detector
+	$(BIN)/python -m pipeline.calibrate.blur
+	$(BIN)/python -m pipeline.calibrate.compare
+	$(BIN)/python -m pipeline.calibrate.glasses
 	$(BIN)/python -m pipeline.calibrate.smile
 	$(BIN)/python -m pipeline.calibrate.mask
+	$(BIN)/python -m pipeline.calibrate.mustache
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

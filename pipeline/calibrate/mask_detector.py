@@ -37,6 +37,10 @@ BOX_SIDE = 110  # px: training crops are scaled so the face box is about this wi
 REGULARISATION = 20.0  # dlib's C
 TILTS = (-10.0, 10.0)  # degrees
 NEGATIVES = 60  # photos from sunglasses/ (no masks) the detector must not fire on
+# A single eye with its brow and cheek looks like a masked face to HOG when it is face-sized:
+# such views of unmasked faces (even-numbered `without_mask/` files) are negatives too.
+EYE_VIEW_SIDE = 1.6  # the view's side, in eye distances, centred on one eye
+EYE_VIEW_SCALE = 160  # px per eye distance: the eye then spans about BOX_SIDE
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,8 +116,27 @@ def training_views(pixels: RGBImage, box: FaceBox) -> list[tuple[RGBImage, dlib.
     return views
 
 
+def eye_views(pixels: RGBImage, landmarks: Landmarks) -> list[RGBImage]:
+    """Face-sized views of each eye of an unmasked face, with no whole face in them."""
+    views = []
+    distance = float(np.hypot(*np.subtract(*eye_centres(landmarks))))
+    scale = EYE_VIEW_SCALE / max(distance, 1.0)
+    half = EYE_VIEW_SIDE * EYE_VIEW_SCALE / 2
+    for centre in eye_centres(landmarks):
+        # Maps the eye to the middle of a view of side 2 * half.
+        affine = np.array(
+            [[scale, 0.0, half - scale * centre[0]], [0.0, scale, half - scale * centre[1]]]
+        )
+        side = round(2 * half)
+        view = cv2.warpAffine(pixels, affine, (side, side), borderMode=cv2.BORDER_REPLICATE)
+        views.append(np.ascontiguousarray(view, dtype=np.uint8))
+    return views
+
+
 def main() -> None:
-    settings = EngineSettings()
+    # The unmasked faces are found by dlib's frontal detector alone, so that what this trains
+    # does not depend on an earlier masked-face detector.
+    settings = EngineSettings(attributes=False)
     root = fixtures_dir() / "masks"
     frame = eye_frame(root / "without_mask", settings)
     files = image_files(root / "with_mask")
@@ -127,6 +150,12 @@ def main() -> None:
     for path in image_files(fixtures_dir() / "sunglasses")[:NEGATIVES]:
         images.append(load(path))
         boxes.append([])
+    for path in image_files(root / "without_mask")[0::2]:
+        pixels = pad_crop(load(path), BORDER)
+        found = largest_face(pixels, settings)
+        for view in eye_views(pixels, found[1]) if found else []:
+            images.append(view)
+            boxes.append([])
     options = dlib.simple_object_detector_training_options()
     options.add_left_right_image_flips = True
     options.C = REGULARISATION

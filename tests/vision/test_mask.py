@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.calibrate.fixtures import image_files, largest_face, load, pad_crop
+from pipeline.calibrate.fixtures import (
+    finds_crop_face,
+    image_files,
+    largest_face,
+    load,
+    pad_crop,
+)
 from pipeline.calibrate.gender import FRONTAL_ONLY
 from pipeline.settings import EngineSettings
 from pipeline.vision.detection import detect_faces
@@ -24,10 +30,22 @@ def masks(fixtures: Path) -> Path:
 def test_held_out_masked_faces_are_found(masks: Path) -> None:
     # Odd-numbered files: never seen by pipeline.calibrate.mask_detector.
     held_out = image_files(masks / "with_mask")[1::2]
-    found = sum(bool(detect_faces(pad_crop(load(p)), SETTINGS)) for p in held_out)
-    frontal = sum(bool(detect_faces(pad_crop(load(p)), FRONTAL_ONLY)) for p in held_out)
-    assert found / len(held_out) >= 0.85  # measured 0.887
+    found = sum(finds_crop_face(load(p), SETTINGS) for p in held_out)
+    frontal = sum(finds_crop_face(load(p), FRONTAL_ONLY) for p in held_out)
+    assert found / len(held_out) >= 0.85  # measured 0.88
     assert frontal / len(held_out) < 0.3  # what the frontal detector alone manages
+
+
+def test_single_eyes_of_clear_faces_are_not_taken_for_masked_faces(fixtures: Path) -> None:
+    # The first masked-face detector put its box on one eye in 42 of the 451 `identities/`
+    # crops; eye views as training negatives brought that down. Every 3rd crop here.
+    crops = [p for d in sorted((fixtures / "identities").iterdir()) for p in image_files(d)][::3]
+    wrong = [
+        p
+        for p in crops
+        if detect_faces(pad_crop(load(p)), SETTINGS) and not finds_crop_face(load(p), SETTINGS)
+    ]
+    assert len(wrong) <= len(crops) * 0.05, wrong
 
 
 def test_no_recall_lost_and_no_extra_faces_on_clear_photos(

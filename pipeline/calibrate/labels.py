@@ -11,6 +11,8 @@ wears sunglasses over its eyes; some are clear-eyed faces, some are not faces. E
 reviewed on numbered sheets (the photo with the face's box, beside the crop the model sees):
 the 177 the first masked-face detector gave, and the 4 largest faces that changed when it
 was retrained with eye views as negatives. A new detector may pick other faces: review again.
+`sunglasses_head_labels()`: hat and hairstyle of the same faces, read off sheets that show
+each photo beside a zoomed-out crop of the head.
 """
 
 from __future__ import annotations
@@ -275,3 +277,168 @@ def sunglasses_face_label(name: str) -> str | None:
     if name in SUNGLASSES_NOT_A_FACE or name in SUNGLASSES_UNSURE:
         return None
     return "Sunglass"
+
+
+# Hats and hairstyles on the largest faces of `sunglasses/` (the photos show whole heads;
+# the other folders are tight crops). Faces not listed in a hat set wear none; a face in no
+# hairstyle set could not be called.
+# A hat or cap: beanies, caps, sun hats, a police cap.
+SUNGLASSES_HAT: Final = _jpegs(
+    206,
+    216,
+    258,
+    338,
+    358,
+    367,
+    368,
+    385,
+    390,
+    400,
+    406,
+    413,
+    415,
+    528,
+    569,
+    630,
+    696,
+    754,
+    771,
+    781,
+)
+# Hoods, headscarves and bandanas, and a drawing: not called either way.
+SUNGLASSES_HAT_UNSURE: Final = _jpegs(234, 376, 520, 554, 752, 774, 807)
+# Hair below the jaw (tied-up hair was not called).
+SUNGLASSES_LONG_HAIR: Final = _jpegs(
+    206,
+    207,
+    208,
+    212,
+    217,
+    223,
+    224,
+    226,
+    228,
+    246,
+    248,
+    255,
+    257,
+    279,
+    281,
+    284,
+    288,
+    289,
+    290,
+    295,
+    311,
+    312,
+    318,
+    324,
+    341,
+    351,
+    360,
+    368,
+    369,
+    375,
+    379,
+    382,
+    383,
+    385,
+    392,
+    403,
+    404,
+    411,
+    413,
+    518,
+    528,
+    529,
+    535,
+    538,
+    547,
+    549,
+    557,
+    565,
+    577,
+    600,
+    603,
+    604,
+    621,
+    625,
+    646,
+    647,
+    669,
+    692,
+    708,
+    725,
+    731,
+    742,
+    743,
+    745,
+    753,
+    754,
+    759,
+    773,
+    778,
+    781,
+    792,
+    793,
+    811,
+    827,
+    831,
+)
+# Hair above the jaw.
+SUNGLASSES_SHORT_HAIR: Final = _jpegs(
+    205,
+    211,
+    216,
+    227,
+    230,
+    235,
+    237,
+    244,
+    249,
+    252,
+    258,
+    264,
+    297,
+    328,
+    329,
+    332,
+    343,
+    345,
+    363,
+    372,
+    387,
+    406,
+    408,
+    415,
+    537,
+    543,
+    552,
+    564,
+    569,
+    581,
+    608,
+    637,
+    663,
+    679,
+    693,
+    696,
+    720,
+    771,
+    775,
+    782,
+    794,
+    803,
+    810,
+)
+# No hair on top.
+SUNGLASSES_BALD: Final = _jpegs(599)
+
+
+def sunglasses_head_labels(name: str) -> tuple[str | None, str | None]:
+    """(hat, hairstyle) of the largest face of a `sunglasses/` photo; None where not called."""
+    hat = None
+    if name not in SUNGLASSES_NOT_A_FACE | SUNGLASSES_HAT_UNSURE:
+        hat = "Wear" if name in SUNGLASSES_HAT else "None"
+    styles = {"Long": SUNGLASSES_LONG_HAIR, "Short": SUNGLASSES_SHORT_HAIR, "Bald": SUNGLASSES_BALD}
+    return hat, next((style for style, names in styles.items() if name in names), None)

@@ -21,19 +21,26 @@ def eye_centres(landmarks: Landmarks) -> tuple[np.ndarray, np.ndarray]:
     return landmarks[36:42].mean(axis=0), landmarks[42:48].mean(axis=0)
 
 
-def aligned_crop(pixels: RGBImage, landmarks: Landmarks, size: int) -> RGBImage:
+def aligned_crop(
+    pixels: RGBImage,
+    landmarks: Landmarks,
+    size: int,
+    eyes: tuple[tuple[float, float], tuple[float, float]] = (LEFT_EYE, RIGHT_EYE),
+) -> RGBImage:
     """A `size` x `size` crop, rotated so the eyes are level and scaled by their distance.
 
+    `eyes` places the two eye centres in a crop of side 1 (the default spans brows to mouth).
     Parts outside the image (faces cut by its edge) are mirrored in rather than filled with
     black, which would add edges that are not in the photo.
     """
+    (left_x, left_y), (right_x, _) = eyes
     left, right = eye_centres(landmarks)
     delta = right - left
-    scale = (RIGHT_EYE[0] - LEFT_EYE[0]) * size / max(float(np.hypot(*delta)), 1e-6)
+    scale = (right_x - left_x) * size / max(float(np.hypot(*delta)), 1e-6)
     angle = -math.atan2(delta[1], delta[0])
     cos, sin = math.cos(angle) * scale, math.sin(angle) * scale
     linear = np.array([[cos, -sin], [sin, cos]])
-    offset = np.array([LEFT_EYE[0] * size, LEFT_EYE[1] * size]) - linear @ left
+    offset = np.array([left_x * size, left_y * size]) - linear @ left
     affine = np.hstack([linear, offset[:, None]])
     # Downscaling must average (INTER_AREA) or aliasing adds false sharpness.
     flags = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR

@@ -14,8 +14,13 @@ import pytest
 from pipeline.analysis import detect
 from pipeline.calibrate.fixtures import genki_face, image_files, largest_face, load
 from pipeline.calibrate.labels import (
+    SUNGLASSES_BALD,
     SUNGLASSES_CLEAR,
+    SUNGLASSES_HAT,
+    SUNGLASSES_HAT_UNSURE,
+    SUNGLASSES_LONG_HAIR,
     SUNGLASSES_NOT_A_FACE,
+    SUNGLASSES_SHORT_HAIR,
     SUNGLASSES_UNSURE,
     genki_glasses,
     sunglasses_face_label,
@@ -99,3 +104,7 @@ def test_every_reviewed_sunglasses_photo_exists(fixtures: Path) -> None:
     assert len(reviewed) == len(SUNGLASSES_CLEAR) + len(SUNGLASSES_NOT_A_FACE) + len(
         SUNGLASSES_UNSURE
     )
+    hair = SUNGLASSES_LONG_HAIR | SUNGLASSES_SHORT_HAIR | SUNGLASSES_BALD
+    assert SUNGLASSES_HAT | SUNGLASSES_HAT_UNSURE | hair <= names
+    assert not SUNGLASSES_HAT & SUNGLASSES_HAT_UNSURE
+    assert len(hair) == len(SUNGLASSES_LONG_HAIR) + len(SUNGLASSES_SHORT_HAIR) + 1

@@ -143,7 +143,7 @@ def attributes(root: Path) -> dict[str, Any]:
         "age_mae": None,
         "age_mae_why_null": "the fixtures carry no ages",
         "not_computed": {
-            "hat": "no model: the first one barely beats always-None (python -m pipeline.calibrate.head)",
+            "hat": "no model: the first one barely beats always-None (pipeline.calibrate.head)",
             "hairstyle": "no model: the first one does not beat the gender verdict (same script)",
             "bang": "no model: 8 clear fringes among the faces we could label",
         },

@@ -11,8 +11,8 @@ wears sunglasses over its eyes; some are clear-eyed faces, some are not faces. E
 reviewed on numbered sheets (the photo with the face's box, beside the crop the model sees):
 the 177 the first masked-face detector gave, and the 4 largest faces that changed when it
 was retrained with eye views as negatives. A new detector may pick other faces: review again.
-`sunglasses_head_labels()`: hat and hairstyle of the same faces, read off sheets that show
-each photo beside a zoomed-out crop of the head.
+`sunglasses_head_labels()` and `sunglasses_mustache()`: hat, hairstyle and mustache of the
+same faces, read off sheets that show each photo beside a zoomed-out crop of the head.
 """
 
 from __future__ import annotations
@@ -442,3 +442,19 @@ def sunglasses_head_labels(name: str) -> tuple[str | None, str | None]:
         hat = "Wear" if name in SUNGLASSES_HAT else "None"
     styles = {"Long": SUNGLASSES_LONG_HAIR, "Short": SUNGLASSES_SHORT_HAIR, "Bald": SUNGLASSES_BALD}
     return hat, next((style for style, names in styles.items() if name in names), None)
+
+
+# Mustache or beard on the same faces (stubble we could not call either way is unsure).
+SUNGLASSES_MUSTACHE: Final = _jpegs(
+    211, 235, 249, 252, 258, 369, 390, 406, 415, 569, 599, 637, 663, 679, 720, 771, 782, 807
+)
+SUNGLASSES_MUSTACHE_UNSURE: Final = _jpegs(
+    205, 227, 237, 264, 328, 329, 345, 358, 363, 408, 564, 608, 630, 693, 775, 794, 810
+)
+
+
+def sunglasses_mustache(name: str) -> str | None:
+    """Has or None for the largest face of a `sunglasses/` photo; None where not called."""
+    if name in SUNGLASSES_NOT_A_FACE | SUNGLASSES_MUSTACHE_UNSURE:
+        return None
+    return "Has" if name in SUNGLASSES_MUSTACHE else "None"

@@ -1,7 +1,8 @@
 """Fit the mustache model: `python -m pipeline.calibrate.mustache`.
 
-Data: the GENKI-4K crops we labelled (`pipeline.calibrate.labels.genki_mustache`) and the
-`faces/` photos whose labels.json gives `mustache`. Every face is also trained on as its mirror
+Data: the GENKI-4K crops we labelled (`pipeline.calibrate.labels.genki_mustache`), the
+largest faces of `sunglasses/` we labelled (`sunglasses_mustache`) and the `faces/` photos
+whose labels.json gives `mustache`. Every face is also trained on as its mirror
 image. Prints the 5-fold cross-validated accuracy, the recall of each class and the
 reliability table, with the accuracy of always answering None for comparison (most faces
 have no mustache), then writes `vision/data/mustache.json`. Needs scikit-learn.
@@ -15,8 +16,14 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.calibrate.fixtures import fixtures_dir, genki_pixels, largest_shape, load
-from pipeline.calibrate.labels import genki_mustache
+from pipeline.calibrate.fixtures import (
+    fixtures_dir,
+    genki_pixels,
+    image_files,
+    largest_shape,
+    load,
+)
+from pipeline.calibrate.labels import genki_mustache, sunglasses_mustache
 from pipeline.calibrate.reliability import fit_and_report, shipped_json
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
@@ -51,6 +58,11 @@ def main() -> None:
         for name, label in sorted(genki_mustache().items())
     ]
     photos += [
+        (load(path), label)
+        for path in image_files(root / "sunglasses")
+        if (label := sunglasses_mustache(path.name)) is not None
+    ]
+    photos += [
         (load(root / "faces" / name), label["attributes"]["mustache"])
         for name, label in sorted(faces_labels.items())
         if "mustache" in label.get("attributes", {})
@@ -64,7 +76,7 @@ def main() -> None:
             targets.append(CLASSES.index(label))
     labels = np.array(targets)
     about = {
-        "data": "GENKI-4K files 1-600 and faces/, labelled by us / by labels.json",
+        "data": "GENKI-4K files 1-600 and sunglasses/ labelled by us, faces/ by labels.json",
         "faces_found": len(rows),
         "accuracy_of_always_none": round(float((labels == 0).mean()), 4),
     }

@@ -45,16 +45,19 @@ def pad_crop(pixels: RGBImage, border: float = 0.35) -> RGBImage:
 
 
 def finds_crop_face(crop: RGBImage, settings: EngineSettings, border: float = 0.35) -> bool:
-    """Whether the largest face found in the padded crop is the crop's face, not a part of it.
+    """Whether the largest face found in the padded crop is the crop's face (`is_crop_face`)."""
+    faces = detect_faces(pad_crop(crop, border), settings)
+    return bool(faces) and is_crop_face(crop, faces[0], border)
+
+
+def is_crop_face(crop: RGBImage, box: FaceBox, border: float = 0.35) -> bool:
+    """Whether a box found in the padded crop is the crop's face, not a part of it.
 
     The crop is the face: the box must be at least 40% of the crop's shorter side wide and
     centred within a quarter of the crop's size of its centre. A box on one eye or on the
     padding fails.
     """
-    faces = detect_faces(pad_crop(crop, border), settings)
-    if not faces:
-        return False
-    box, (height, width) = faces[0], crop.shape[:2]
+    height, width = crop.shape[:2]
     dx = (box.x + box.w / 2 - round(width * border)) / width - 0.5
     dy = (box.y + box.h / 2 - round(height * border)) / height - 0.5
     return box.w >= 0.4 * min(width, height) and float(np.hypot(dx, dy)) <= 0.25

@@ -25,6 +25,7 @@ from pipeline.calibrate.fixtures import (
     finds_crop_face,
     genki_face,
     image_files,
+    is_crop_face,
     largest_face,
     load,
     pad_crop,
@@ -62,6 +63,13 @@ def mask(root: Path, faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
         - len(detect_faces(load(faces / n), FRONTAL_ONLY))
         for n in labels
     )
+    # Unmasked tight crops where the largest box is not the face (a single eye, mostly).
+    identities = [p for d in sorted((root / "identities").iterdir()) for p in image_files(d)]
+    misplaced = 0
+    for path in identities:
+        crop = load(path)
+        boxes = detect_faces(pad_crop(crop), SETTINGS)
+        misplaced += bool(boxes) and not is_crop_face(crop, boxes[0])
     verdicts = []
     for folder, truth in (("with_mask", "Wear"), ("without_mask", "None")):
         for path in image_files(root / "masks" / folder)[1::2]:
@@ -79,6 +87,8 @@ def mask(root: Path, faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
         "without_mask_detected": share(clear_found),
         "without_mask_detected_frontal_only": share(clear_frontal),
         "extra_faces_on_faces_photos": extra,
+        "identities_crops": len(identities),
+        "identities_largest_box_not_the_face": misplaced,
         "verdict_held_out_faces": len(verdicts),
         "verdict_accuracy": share(verdicts),
         "target_accuracy": 0.95,

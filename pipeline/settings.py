@@ -33,8 +33,8 @@ class EngineSettings(BaseSettings):
     # dlib HOG score; 0 is dlib's own default decision boundary.
     min_detection_score: float = 0.0
     # Our masked-face HOG detector (`pipeline.calibrate.mask_detector`). -0.5 finds 88% of the
-    # held-out masked crops; -0.7 finds 92% but puts three times as many boxes on single eyes
-    # of unmasked faces (`identities/`), which then carry wrong landmarks and attributes.
+    # held-out masked crops (`bench.accuracy`); a lower threshold finds more, but puts many
+    # more boxes on single eyes of unmasked faces, which then carry wrong landmarks.
     min_masked_detection_score: float = -0.5
     # Attributes beyond the quality gate: smile, mask, age, gender, and the masked-face
     # detector. Off, a face carries only what the gate needs (box, pose, blur, glasses), with

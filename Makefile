@@ -33,6 +33,7 @@ bench: setup
 	$(BIN)/python -m bench.accuracy
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.service
+	$(BIN)/python -m bench.descriptors
 
 ## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
 # The committed OpenAPI schema of the HTTP service (a test checks it is current).

@@ -2,10 +2,10 @@
 
 `IDENTITY_GENDER`: the gender of each of the 48 people of `identities/` (one label per
 folder, read off a contact sheet of their photos); used to measure gender accuracy.
-`genki_glasses()`: glasses on 600 GENKI-4K crops (None, Wear, Sunglass), for the 3-way
+`genki_glasses()`: glasses on GENKI-4K files 1-1200 (None, Wear, Sunglass), for the 3-way
 glasses model; the fixtures label sunglasses (positives only) but not clear glasses.
-`genki_mustache()`: mustache or beard on the same 600 crops (men found by the gender model
-were reviewed on numbered sheets; the rest are women, labelled None).
+`genki_mustache()`: mustache or beard on files 1-600 (men found by the gender model were
+reviewed on numbered sheets; the rest are women, labelled None).
 `sunglasses_face_label()`: whether the largest face we detect in each `sunglasses/` photo
 wears sunglasses over its eyes; some are clear-eyed faces, some are not faces. Each one was
 reviewed on numbered sheets (the photo with the face's box, beside the crop the model sees):
@@ -87,7 +87,8 @@ IDENTITY_GENDER: Final[dict[str, str]] = {name: "Female" for name in _FEMALE} | 
 
 # GENKI-4K files 1-600, glasses read off contact sheets (64 px crops, each numbered). Every
 # other file of that range is "None"; the unsure ones (tinted lenses, too dim) are left out.
-GENKI_GLASSES_RANGE: Final = range(1, 601)
+GENKI_GLASSES_RANGE: Final = range(1, 1201)
+GENKI_MUSTACHE_RANGE: Final = range(1, 601)
 GENKI_WEAR: Final = frozenset(
     {
         "file0001.jpg",
@@ -140,6 +141,61 @@ GENKI_WEAR: Final = frozenset(
         "file0568.jpg",
         "file0570.jpg",
         "file0581.jpg",
+        "file0604.jpg",
+        "file0612.jpg",
+        "file0627.jpg",
+        "file0641.jpg",
+        "file0644.jpg",
+        "file0661.jpg",
+        "file0663.jpg",
+        "file0675.jpg",
+        "file0684.jpg",
+        "file0685.jpg",
+        "file0686.jpg",
+        "file0691.jpg",
+        "file0701.jpg",
+        "file0710.jpg",
+        "file0715.jpg",
+        "file0725.jpg",
+        "file0749.jpg",
+        "file0759.jpg",
+        "file0774.jpg",
+        "file0795.jpg",
+        "file0796.jpg",
+        "file0827.jpg",
+        "file0856.jpg",
+        "file0868.jpg",
+        "file0872.jpg",
+        "file0873.jpg",
+        "file0874.jpg",
+        "file0875.jpg",
+        "file0885.jpg",
+        "file0902.jpg",
+        "file0903.jpg",
+        "file0909.jpg",
+        "file1008.jpg",
+        "file1021.jpg",
+        "file1027.jpg",
+        "file1034.jpg",
+        "file1037.jpg",
+        "file1040.jpg",
+        "file1044.jpg",
+        "file1052.jpg",
+        "file1066.jpg",
+        "file1067.jpg",
+        "file1089.jpg",
+        "file1101.jpg",
+        "file1117.jpg",
+        "file1130.jpg",
+        "file1132.jpg",
+        "file1140.jpg",
+        "file1153.jpg",
+        "file1156.jpg",
+        "file1162.jpg",
+        "file1170.jpg",
+        "file1171.jpg",
+        "file1183.jpg",
+        "file1190.jpg",
     }
 )
 GENKI_SUNGLASS: Final = frozenset(
@@ -152,6 +208,17 @@ GENKI_SUNGLASS: Final = frozenset(
         "file0522.jpg",
         "file0524.jpg",
         "file0585.jpg",
+        "file0601.jpg",
+        "file0649.jpg",
+        "file0696.jpg",
+        "file0745.jpg",
+        "file0839.jpg",
+        "file0974.jpg",
+        "file0999.jpg",
+        "file1011.jpg",
+        "file1095.jpg",
+        "file1166.jpg",
+        "file1187.jpg",
     }
 )
 GENKI_GLASSES_UNSURE: Final = frozenset(
@@ -167,13 +234,81 @@ GENKI_GLASSES_UNSURE: Final = frozenset(
         "file0488.jpg",
         "file0569.jpg",
         "file0583.jpg",
+        "file0611.jpg",
+        "file0625.jpg",
+        "file0629.jpg",
+        "file0633.jpg",
+        "file0639.jpg",
+        "file0640.jpg",
+        "file0655.jpg",
+        "file0658.jpg",
+        "file0672.jpg",
+        "file0697.jpg",
+        "file0705.jpg",
+        "file0709.jpg",
+        "file0714.jpg",
+        "file0716.jpg",
+        "file0733.jpg",
+        "file0735.jpg",
+        "file0761.jpg",
+        "file0773.jpg",
+        "file0776.jpg",
+        "file0779.jpg",
+        "file0783.jpg",
+        "file0789.jpg",
+        "file0821.jpg",
+        "file0826.jpg",
+        "file0842.jpg",
+        "file0845.jpg",
+        "file0852.jpg",
+        "file0859.jpg",
+        "file0871.jpg",
+        "file0876.jpg",
+        "file0882.jpg",
+        "file0893.jpg",
+        "file0906.jpg",
+        "file0914.jpg",
+        "file0916.jpg",
+        "file0919.jpg",
+        "file0921.jpg",
+        "file0931.jpg",
+        "file0946.jpg",
+        "file0963.jpg",
+        "file0986.jpg",
+        "file0991.jpg",
+        "file0992.jpg",
+        "file1005.jpg",
+        "file1015.jpg",
+        "file1022.jpg",
+        "file1033.jpg",
+        "file1054.jpg",
+        "file1063.jpg",
+        "file1068.jpg",
+        "file1069.jpg",
+        "file1075.jpg",
+        "file1087.jpg",
+        "file1092.jpg",
+        "file1097.jpg",
+        "file1100.jpg",
+        "file1106.jpg",
+        "file1110.jpg",
+        "file1112.jpg",
+        "file1121.jpg",
+        "file1125.jpg",
+        "file1133.jpg",
+        "file1139.jpg",
+        "file1143.jpg",
+        "file1147.jpg",
+        "file1154.jpg",
+        "file1160.jpg",
+        "file1191.jpg",
     }
 )
 
 
-def _genki_labelled(unsure: frozenset[str]) -> list[str]:
+def _genki_labelled(numbers: range, unsure: frozenset[str]) -> list[str]:
     """The GENKI files we labelled, minus the ones we were unsure of."""
-    names = (f"file{number:04d}.jpg" for number in GENKI_GLASSES_RANGE)
+    names = (f"file{number:04d}.jpg" for number in numbers)
     return [name for name in names if name not in unsure]
 
 
@@ -181,7 +316,7 @@ def genki_glasses() -> dict[str, str]:
     """File name -> None | Wear | Sunglass for the GENKI crops we labelled."""
     return {
         name: "Wear" if name in GENKI_WEAR else "Sunglass" if name in GENKI_SUNGLASS else "None"
-        for name in _genki_labelled(GENKI_GLASSES_UNSURE)
+        for name in _genki_labelled(GENKI_GLASSES_RANGE, GENKI_GLASSES_UNSURE)
     }
 
 
@@ -249,7 +384,7 @@ def genki_mustache() -> dict[str, str]:
     """File name -> Has | None (mustache or beard) for the GENKI crops we labelled."""
     return {
         name: "Has" if name in GENKI_MUSTACHE else "None"
-        for name in _genki_labelled(GENKI_MUSTACHE_UNSURE)
+        for name in _genki_labelled(GENKI_MUSTACHE_RANGE, GENKI_MUSTACHE_UNSURE)
     }
 
 

@@ -22,7 +22,7 @@ import dlib
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.calibrate.compare import FALSE_ACCEPT_RATES, PAD
+from pipeline.calibrate.compare import FALSE_ACCEPT_RATES, PAD, identity_face_box
 from pipeline.calibrate.fixtures import fixtures_dir, image_files, is_crop_face, load, pad_crop
 from pipeline.settings import EngineSettings
 from pipeline.vision.blur import blur_score
@@ -57,12 +57,7 @@ def main() -> None:
             crop = load(path)
             pixels = pad_crop(crop, PAD)
             faces = detect_faces(pixels, settings)
-            if faces:
-                rect = faces[0].to_dlib()
-            else:  # as the calibration does: the crop is the face box
-                top, left = round(crop.shape[0] * PAD), round(crop.shape[1] * PAD)
-                rect = dlib.rectangle(left, top, left + crop.shape[1], top + crop.shape[0])
-            shape = models.shape_predictor(pixels, rect)
+            shape = models.shape_predictor(pixels, identity_face_box(crop, faces))
             landmarks = shape_to_array(shape)
             chip = dlib.get_face_chip(pixels, shape, size=150, padding=0.25)
             both = [chip, np.ascontiguousarray(chip[:, ::-1])]

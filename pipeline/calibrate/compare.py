@@ -20,8 +20,9 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from pipeline.calibrate.fixtures import fixtures_dir, image_files, load, pad_crop
+from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
-from pipeline.vision.detection import detect_faces
+from pipeline.vision.detection import FaceBox, detect_faces
 from pipeline.vision.embedding import Embedding, face_embedding
 from pipeline.vision.models import load_models
 from pipeline.vision.similarity import ScoreMapping
@@ -29,6 +30,15 @@ from pipeline.vision.similarity import ScoreMapping
 OUTPUT = Path(__file__).resolve().parents[1] / "vision" / "data" / "compare.json"
 FALSE_ACCEPT_RATES = ("0.0001", "0.001", "0.01")
 PAD = 0.35
+
+
+def identity_face_box(crop: RGBImage, faces: list[FaceBox]) -> dlib.rectangle:
+    """The largest face found in the padded identity crop, else the crop itself (these tight
+    crops are the face, and HOG misses some of them)."""
+    if faces:
+        return faces[0].to_dlib()
+    top, left = round(crop.shape[0] * PAD), round(crop.shape[1] * PAD)
+    return dlib.rectangle(left, top, left + crop.shape[1], top + crop.shape[0])
 
 
 def identity_embeddings(settings: EngineSettings) -> tuple[list[str], list[Embedding], int]:
@@ -42,13 +52,8 @@ def identity_embeddings(settings: EngineSettings) -> tuple[list[str], list[Embed
             crop = load(path)
             pixels = pad_crop(crop, PAD)
             faces = detect_faces(pixels, settings)
-            if faces:
-                rect = faces[0].to_dlib()
-            else:
-                crop_boxes += 1
-                top, left = round(crop.shape[0] * PAD), round(crop.shape[1] * PAD)
-                rect = dlib.rectangle(left, top, left + crop.shape[1], top + crop.shape[0])
-            shape = load_models().shape_predictor(pixels, rect)
+            crop_boxes += not faces
+            shape = load_models().shape_predictor(pixels, identity_face_box(crop, faces))
             names.append(person.name)
             vectors.append(face_embedding(pixels, shape))
     labels = json.loads((root / "faces" / "labels.json").read_text())["images"]

@@ -58,8 +58,8 @@ class FaceEngine:
         pose = estimate_pose(landmarks)
         blur = blur_score(image.pixels, landmarks)
         glasses = classify_glasses(image.pixels, landmarks)
-        gender = estimate_gender(image.pixels, shape) if self.settings.attributes else None
-        attributes = gender is not None
+        attributes = self.settings.attributes
+        gender = estimate_gender(image.pixels, shape) if attributes else None
         return FaceAnalysis(
             box=box,
             landmarks=landmarks,

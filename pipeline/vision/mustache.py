@@ -3,8 +3,8 @@
 Features: HOG and face-normalised grey levels of the lip, mouth and chin in a 96 px aligned
 crop (hair there is texture and shadow), plus the gender network's log-odds of `Male`, which
 keeps hair-like shadows on women's faces from counting. A logistic model fitted by
-`python -m pipeline.calibrate.mustache` on GENKI-4K crops and `faces/` photos we labelled;
-`rate` is the probability of the reported value.
+`python -m pipeline.calibrate.mustache` on GENKI-4K crops and `sunglasses/` faces we
+labelled and the `faces/` labels; `rate` is the probability of the reported value.
 """
 
 from __future__ import annotations

@@ -52,8 +52,10 @@ def share(values: list[bool]) -> float | None:
 
 def mask(root: Path, faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
     masked = image_files(root / "masks" / "with_mask")[1::2]
-    found = [finds_crop_face(load(p), SETTINGS) for p in masked]
-    any_box = [bool(detect_faces(pad_crop(load(p)), SETTINGS)) for p in masked]
+    crops = [load(p) for p in masked]
+    per_crop = [detect_faces(pad_crop(crop), SETTINGS) for crop in crops]
+    found = [bool(b) and is_crop_face(c, b[0]) for c, b in zip(crops, per_crop, strict=True)]
+    any_box = [bool(b) for b in per_crop]
     frontal = [finds_crop_face(load(p), FRONTAL_ONLY) for p in masked]
     clear = image_files(root / "masks" / "without_mask")
     clear_found = [bool(detect_faces(pad_crop(load(p)), SETTINGS)) for p in clear]

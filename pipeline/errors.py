@@ -74,6 +74,10 @@ class InternalError(FacepipeError):
     http_status = 500
 
 
+class MissingModelError(InternalError):
+    """A model file is not installed, or is not the file facepipe was calibrated on."""
+
+
 class PermanentError(FacepipeError):
     """Retrying cannot help: the result is stored as failed with this code."""
 

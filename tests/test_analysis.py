@@ -101,16 +101,13 @@ def test_compare_response_has_the_compare_faces_shape(faces_dir: Path) -> None:
 def test_pairs_against_the_far_0_001_threshold(
     faces_dir: Path, face_labels: dict[str, Any]
 ) -> None:
-    """Every impostor pair is under the FAR=0.001 threshold, and every same-person pair
-    scores above every impostor pair. Not every same-person pair clears the threshold:
-    it comes from the identities/ impostor tail, where dlib's descriptor is far less
-    separating (see README, "Compare"); the share that does is held at its measured floor."""
+    """Same-person pairs score above the FAR=0.001 threshold, different people below it."""
     people = identity_photos(face_labels)
     mapping = score_mapping()
     threshold = mapping.thresholds["0.001"]
     # Each photo is embedded once, by the call compare() makes, instead of once per pair.
     engine = FaceEngine()
-    photos = sorted(people)[:14]
+    photos = sorted(people)
     embeddings = {
         name: engine.largest_face_embedding(decode((faces_dir / name).read_bytes()), name)
         for name in photos
@@ -122,5 +119,4 @@ def test_pairs_against_the_far_0_001_threshold(
     assert genuine
     assert impostor
     assert max(impostor) < threshold
-    assert min(genuine) > max(impostor)
-    assert sum(s > threshold for s in genuine) / len(genuine) >= 0.5
+    assert min(genuine) > threshold

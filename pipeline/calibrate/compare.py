@@ -2,9 +2,10 @@
 
 Data: every photo of `identities/` (48 people; tight crops, padded by 35% before detection,
 the crop itself used as the face box when HOG finds nothing) and the single-person photos of
-`faces/` (6 more people). Every pair of photos is scored: same person = genuine, different =
-impostor. A logistic regression of same/different on distance (classes weighted equally) gives
-the score curve; each FAR threshold is the distance that at most that fraction of impostor
+`faces/` (6 more people). Every pair of photos is scored by the cosine distance of their SFace
+descriptors (`pipeline.vision.embedding`): same person = genuine, different = impostor. A
+logistic regression of same/different on distance (classes weighted equally) gives the score
+curve; each FAR threshold is the distance that at most that fraction of impostor
 pairs fall under. Writes `vision/data/compare.json` with the pair counts and the false-reject
 rate measured at each threshold. Needs scikit-learn (a dev dependency).
 """
@@ -23,7 +24,8 @@ from pipeline.calibrate.fixtures import fixtures_dir, image_files, load, pad_cro
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision.detection import FaceBox, detect_faces
-from pipeline.vision.embedding import Embedding, face_embedding
+from pipeline.vision.embedding import Embedding, distance, face_embedding
+from pipeline.vision.landmarks import find_shape, shape_to_array
 from pipeline.vision.models import load_models
 from pipeline.vision.similarity import ScoreMapping
 
@@ -55,7 +57,7 @@ def identity_embeddings(settings: EngineSettings) -> tuple[list[str], list[Embed
             crop_boxes += not faces
             shape = load_models().shape_predictor(pixels, identity_face_box(crop, faces))
             names.append(person.name)
-            vectors.append(face_embedding(pixels, shape))
+            vectors.append(face_embedding(pixels, shape_to_array(shape)))
     labels = json.loads((root / "faces" / "labels.json").read_text())["images"]
     for file_name, label in sorted(labels.items()):
         if label.get("identity") is None:
@@ -63,9 +65,9 @@ def identity_embeddings(settings: EngineSettings) -> tuple[list[str], list[Embed
         pixels = load(root / "faces" / file_name)
         faces = detect_faces(pixels, settings)
         if faces:
-            shape = load_models().shape_predictor(pixels, faces[0].to_dlib())
+            landmarks = shape_to_array(find_shape(pixels, faces[0]))
             names.append("faces/" + label["identity"])
-            vectors.append(face_embedding(pixels, shape))
+            vectors.append(face_embedding(pixels, landmarks))
     return names, vectors, crop_boxes
 
 
@@ -74,7 +76,7 @@ def main() -> None:
     matrix = np.array(vectors)
     people = np.array(names)
     upper = np.triu_indices(len(names), k=1)
-    distances = np.linalg.norm(matrix[upper[0]] - matrix[upper[1]], axis=1)
+    distances = np.array([distance(matrix[i], matrix[j]) for i, j in zip(*upper, strict=True)])
     same = people[upper[0]] == people[upper[1]]
     genuine, impostor = np.sort(distances[same]), np.sort(distances[~same])
 

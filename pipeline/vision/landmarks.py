@@ -15,7 +15,7 @@ Landmarks = NDArray[np.float64]  # shape (68, 2): x, y in original-image pixels
 
 
 def find_shape(pixels: RGBImage, box: FaceBox) -> Any:
-    """dlib's `full_object_detection` for a face box (needed by the encoder and face chips)."""
+    """dlib's `full_object_detection` for a face box (needed by dlib's face chips)."""
     return load_models().shape_predictor(pixels, box.to_dlib())
 
 

@@ -1,6 +1,6 @@
 """The dlib models, loaded once per process.
 
-From the `face_recognition_models` wheel: the 68-point shape predictor and the face encoder.
+From the `face_recognition_models` wheel: the 68-point shape predictor.
 dlib itself carries the frontal HOG detector. The masked-face HOG detector is ours, trained
 by `python -m pipeline.calibrate.mask_detector` and shipped in `data/`.
 """
@@ -20,12 +20,11 @@ MASKED_DETECTOR_FILE = "masked_face_detector.svm"
 
 @dataclass(frozen=True, slots=True)
 class DlibModels:
-    """HOG face detector, 68-point shape predictor and the 128-d ResNet face encoder."""
+    """HOG face detectors (frontal, masked) and the 68-point shape predictor."""
 
     detector: Any
     masked_detector: Any
     shape_predictor: Any
-    encoder: Any
 
 
 @cache
@@ -38,8 +37,5 @@ def load_models() -> DlibModels:
         ),
         shape_predictor=dlib.shape_predictor(
             face_recognition_models.pose_predictor_model_location()
-        ),
-        encoder=dlib.face_recognition_model_v1(
-            face_recognition_models.face_recognition_model_location()
         ),
     )

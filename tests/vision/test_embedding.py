@@ -1,0 +1,68 @@
+"""SFace descriptors: the same as OpenCV's reference implementation, and stable on one face."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from pipeline.errors import MissingModelError
+from pipeline.settings import EngineSettings
+from pipeline.vision import embedding
+from pipeline.vision.detection import detect_faces
+from pipeline.vision.embedding import TEMPLATE, distance, face_chip, face_embedding, five_points
+from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
+
+
+def largest_face_landmarks(pixels: np.ndarray) -> Landmarks:
+    box = detect_faces(pixels, EngineSettings())[0]
+    return shape_to_array(find_shape(pixels, box))
+
+
+def test_matches_opencv_face_recognizer_sf() -> None:
+    """OpenCV's FaceRecognizerSF aligns and runs the same model: same descriptor."""
+    pixels = data.astronaut()
+    landmarks = largest_face_landmarks(pixels)
+    recognizer = cv2.FaceRecognizerSF.create(str(embedding.model_path()), "")
+    # OpenCV's face row: box, then the five points, then a score; it reads BGR images.
+    row = np.array([[0, 0, 1, 1, *five_points(landmarks).ravel(), 1.0]], dtype=np.float32)
+    chip = recognizer.alignCrop(cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR), row)
+    reference = recognizer.feature(chip).ravel().astype(np.float64)
+    ours = face_embedding(pixels, landmarks)
+    assert abs(np.linalg.norm(ours) - 1.0) < 1e-6
+    assert float(ours @ reference) / float(np.linalg.norm(reference)) > 0.9999
+
+
+def test_chip_puts_the_five_points_on_the_template() -> None:
+    """Five dots placed as a rotated, scaled, shifted template land on the template."""
+    angle = np.radians(20.0)
+    rotation = 3.0 * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    points = TEMPLATE @ rotation.T + [150.0, 90.0]
+    pixels = np.zeros((600, 600, 3), dtype=np.uint8)
+    for x, y in points.round().astype(int):
+        pixels[y - 3 : y + 4, x - 3 : x + 4] = 255
+    landmarks = np.zeros((68, 2))
+    landmarks[36:42], landmarks[42:48] = points[0], points[1]
+    landmarks[30], landmarks[48], landmarks[54] = points[2], points[3], points[4]
+    chip = face_chip(pixels, landmarks)
+    assert chip.shape == (112, 112, 3)
+    for x, y in TEMPLATE.round().astype(int):
+        assert chip[y, x, 0] > 200
+
+
+def test_same_face_is_close_after_mirroring_and_downscaling() -> None:
+    pixels = data.astronaut()
+    original = face_embedding(pixels, largest_face_landmarks(pixels))
+    mirrored_pixels = np.ascontiguousarray(pixels[:, ::-1])
+    mirrored = face_embedding(mirrored_pixels, largest_face_landmarks(mirrored_pixels))
+    smaller_pixels = cv2.resize(pixels, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    smaller = face_embedding(smaller_pixels, largest_face_landmarks(smaller_pixels))
+    assert distance(original, mirrored) < 0.15
+    assert distance(original, smaller) < 0.15
+
+
+def test_a_missing_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(embedding, "MODEL_PACKAGE", "no_such_model_package")
+    with pytest.raises(MissingModelError, match=r"deploy/model-wheels\.txt"):
+        embedding.model_path()

@@ -3,10 +3,10 @@
     python -m bench.accuracy [--genki 600]
 
 - recall: labelled faces found in `faces/`;
-- compare: on `faces/` (6 people, press photos) the share of same-person pairs accepted and
-  different-person pairs rejected at each FAR threshold; the identities/ figures the thresholds
-  were derived from are quoted from `vision/data/compare.json` (rerun them with
-  `python -m pipeline.calibrate.compare`);
+- compare, for each descriptor (SFace, dlib): on `faces/` (6 people, press photos) the share
+  of same-person pairs accepted and different-person pairs rejected at each FAR threshold; the
+  identities/ figures the thresholds were derived from are quoted from
+  `vision/data/compare_<descriptor>.json` (rerun them with `python -m pipeline.calibrate.compare`);
 - roll: error of the roll change on copies rotated by ±10, ±20, ±35 degrees;
 - blur: scores of sharp photos and of copies blurred with sigma = 2.5% of the face width;
 - pose vs GENKI-4K labels (GENKI counts yaw and roll with the opposite sign to facepipe, see
@@ -29,15 +29,16 @@ import cv2
 import numpy as np
 
 from bench.attributes import attributes
+from pipeline.calibrate.compare import DESCRIPTORS
 from pipeline.calibrate.fixtures import fixtures_dir, largest_face, load
 from pipeline.imaging import RGBImage, decode
-from pipeline.settings import EngineSettings
+from pipeline.settings import Descriptor, EngineSettings
 from pipeline.vision.blur import blur_score
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.embedding import distance, face_embedding
-from pipeline.vision.landmarks import find_shape, shape_to_array
+from pipeline.vision.landmarks import find_shape
 from pipeline.vision.pose import estimate_pose
-from pipeline.vision.similarity import score_mapping
+from pipeline.vision.similarity import mapping_file, score_mapping
 
 SETTINGS = EngineSettings()
 
@@ -58,16 +59,21 @@ def face_recall(faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
 
 
 def compare_pairs(faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
+    return {descriptor: descriptor_pairs(faces, labels, descriptor) for descriptor in DESCRIPTORS}
+
+
+def descriptor_pairs(faces: Path, labels: dict[str, Any], descriptor: Descriptor) -> dict[str, Any]:
+    settings = EngineSettings(descriptor=descriptor)
     people = {n: lab["identity"] for n, lab in labels.items() if lab["identity"]}
     embeddings = {}
     for name in people:
         pixels = load(faces / name)
-        box = detect_faces(pixels, SETTINGS)[0]
-        embeddings[name] = face_embedding(pixels, shape_to_array(find_shape(pixels, box)))
-    mapping = score_mapping()
+        box = detect_faces(pixels, settings)[0]
+        embeddings[name] = face_embedding(pixels, find_shape(pixels, box), settings)
+    mapping = score_mapping(descriptor)
     genuine, impostor = [], []
     for a, b in itertools.combinations(sorted(people), 2):
-        score = mapping.score(distance(embeddings[a], embeddings[b]))
+        score = mapping.score(distance(embeddings[a], embeddings[b], descriptor))
         (genuine if people[a] == people[b] else impostor).append(score)
     at_threshold = {
         far: {
@@ -77,7 +83,7 @@ def compare_pairs(faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
         }
         for far, threshold in mapping.thresholds.items()
     }
-    calibration = shipped("compare.json")
+    calibration = shipped(mapping_file(descriptor))
     return {
         "faces_pairs": {"same_person": len(genuine), "different_person": len(impostor)},
         "faces_at_threshold": at_threshold,

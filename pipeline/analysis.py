@@ -102,8 +102,9 @@ def compare(
     engine = FaceEngine(settings.engine)
     source_embedding = engine.largest_face_embedding(decode(source, settings.limits), "source")
     target_embedding = engine.largest_face_embedding(decode(target, settings.limits), "target")
-    mapping = score_mapping()
-    score = mapping.score(distance(source_embedding, target_embedding))
+    descriptor = settings.engine.descriptor
+    mapping = score_mapping(descriptor)
+    score = mapping.score(distance(source_embedding, target_embedding, descriptor))
     thresholds = {far: f"{value:.2f}" for far, value in mapping.thresholds.items()}
     return CompareResponse(
         request_id=request_id or new_task_id(),

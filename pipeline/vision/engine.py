@@ -79,5 +79,5 @@ class FaceEngine:
         faces = detect_faces(image.pixels, self.settings)
         if not faces:
             raise NoFaceError(f"no face detected in the {role} image")
-        landmarks = shape_to_array(find_shape(image.pixels, faces[0]))
-        return face_embedding(image.pixels, landmarks)
+        shape = find_shape(image.pixels, faces[0])
+        return face_embedding(image.pixels, shape, self.settings)

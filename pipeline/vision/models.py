@@ -1,6 +1,7 @@
 """The dlib models, loaded once per process.
 
-From the `face_recognition_models` wheel: the 68-point shape predictor.
+From the `face_recognition_models` wheel: the 68-point shape predictor and dlib's face encoder
+(loaded only when compare uses it).
 dlib itself carries the frontal HOG detector. The masked-face HOG detector is ours, trained
 by `python -m pipeline.calibrate.mask_detector` and shipped in `data/`.
 """
@@ -39,3 +40,9 @@ def load_models() -> DlibModels:
             face_recognition_models.pose_predictor_model_location()
         ),
     )
+
+
+@cache
+def dlib_encoder() -> Any:
+    """dlib's 128-d ResNet face encoder, loaded on first use."""
+    return dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())

@@ -4,8 +4,9 @@
 faces at that distance are the same person when same and different pairs are equally likely,
 fitted by logistic regression on measured pairs. Each false-accept-rate threshold is the score
 of the largest distance that at most that fraction of measured impostor pairs fall under.
-Both come from `python -m pipeline.calibrate.compare` (stored in `data/compare.json`, with the
-data, pair counts and the false-reject rate measured at each threshold).
+Both come from `python -m pipeline.calibrate.compare`, one file per descriptor
+(`data/compare_sface.json`, `data/compare_dlib.json`, with the data, pair counts and the
+false-reject rate measured at each threshold).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+from pipeline.settings import Descriptor
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +32,14 @@ class ScoreMapping:
         return 100.0 / (1.0 + math.exp(exponent))
 
 
+def mapping_file(descriptor: Descriptor) -> str:
+    return f"compare_{descriptor}.json"
+
+
 @cache
-def score_mapping() -> ScoreMapping:
-    """The shipped mapping (loaded once per process)."""
-    text = resources.files("pipeline.vision.data").joinpath("compare.json").read_text()
+def score_mapping(descriptor: Descriptor) -> ScoreMapping:
+    """The shipped mapping for this descriptor (loaded once per process)."""
+    text = resources.files("pipeline.vision.data").joinpath(mapping_file(descriptor)).read_text()
     data = json.loads(text)
     return ScoreMapping(
         midpoint=float(data["midpoint"]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -9,10 +11,11 @@ from skimage import data
 
 from pipeline.errors import MissingModelError
 from pipeline.settings import EngineSettings
-from pipeline.vision import embedding
+from pipeline.vision import sface
 from pipeline.vision.detection import detect_faces
-from pipeline.vision.embedding import TEMPLATE, distance, face_chip, face_embedding, five_points
+from pipeline.vision.embedding import distance
 from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
+from pipeline.vision.sface import TEMPLATE, face_chip, five_points, sface_embedding
 
 
 def largest_face_landmarks(pixels: np.ndarray) -> Landmarks:
@@ -24,12 +27,12 @@ def test_matches_opencv_face_recognizer_sf() -> None:
     """OpenCV's FaceRecognizerSF aligns and runs the same model: same descriptor."""
     pixels = data.astronaut()
     landmarks = largest_face_landmarks(pixels)
-    recognizer = cv2.FaceRecognizerSF.create(str(embedding.model_path()), "")
+    recognizer = cv2.FaceRecognizerSF.create(str(sface.installed_model()), "")
     # OpenCV's face row: box, then the five points, then a score; it reads BGR images.
     row = np.array([[0, 0, 1, 1, *five_points(landmarks).ravel(), 1.0]], dtype=np.float32)
     chip = recognizer.alignCrop(cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR), row)
     reference = recognizer.feature(chip).ravel().astype(np.float64)
-    ours = face_embedding(pixels, landmarks)
+    ours = sface_embedding(pixels, landmarks)
     assert abs(np.linalg.norm(ours) - 1.0) < 1e-6
     assert float(ours @ reference) / float(np.linalg.norm(reference)) > 0.9999
 
@@ -53,16 +56,28 @@ def test_chip_puts_the_five_points_on_the_template() -> None:
 
 def test_same_face_is_close_after_mirroring_and_downscaling() -> None:
     pixels = data.astronaut()
-    original = face_embedding(pixels, largest_face_landmarks(pixels))
+    original = sface_embedding(pixels, largest_face_landmarks(pixels))
     mirrored_pixels = np.ascontiguousarray(pixels[:, ::-1])
-    mirrored = face_embedding(mirrored_pixels, largest_face_landmarks(mirrored_pixels))
+    mirrored = sface_embedding(mirrored_pixels, largest_face_landmarks(mirrored_pixels))
     smaller_pixels = cv2.resize(pixels, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    smaller = face_embedding(smaller_pixels, largest_face_landmarks(smaller_pixels))
-    assert distance(original, mirrored) < 0.15
-    assert distance(original, smaller) < 0.15
+    smaller = sface_embedding(smaller_pixels, largest_face_landmarks(smaller_pixels))
+    assert distance(original, mirrored, "sface") < 0.15
+    assert distance(original, smaller, "sface") < 0.15
 
 
 def test_a_missing_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(embedding, "MODEL_PACKAGE", "no_such_model_package")
+    monkeypatch.setattr(sface, "MODEL_PACKAGE", "no_such_model_package")
     with pytest.raises(MissingModelError, match=r"deploy/model-wheels\.txt"):
-        embedding.model_path()
+        sface.installed_model()
+
+
+def test_another_model_file_is_refused(tmp_path: Path) -> None:
+    """The thresholds hold for one file only: anything else is an error, not wrong scores."""
+    pixels = data.astronaut()
+    landmarks = largest_face_landmarks(pixels)
+    other = tmp_path / "other.onnx"
+    other.write_bytes(b"not the calibrated model")
+    with pytest.raises(MissingModelError, match="sha256"):
+        sface_embedding(pixels, landmarks, other)
+    with pytest.raises(MissingModelError, match="cannot read"):
+        sface_embedding(pixels, landmarks, tmp_path / "missing.onnx")

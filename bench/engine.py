@@ -1,6 +1,6 @@
 """Per-image speed of facepipe's detect and compare against the plain face_recognition recipe.
 
-    python -m bench.engine [--rounds 2]
+    python -m bench.engine [--rounds 3]
 
 Baseline (same process, same decoded photos): dlib HOG with one upsampling on the full-size
 image, 68 landmarks and the 128-d encoding of every face, as face_recognition does.
@@ -53,16 +53,23 @@ def gate_only_detect(data: bytes) -> int:
 
 
 def timed(
-    run: Callable[[bytes], int], photos: dict[str, bytes], rounds: int
-) -> tuple[float, dict[str, int]]:
-    """Best-of-rounds seconds per image, and faces found per photo."""
-    best = float("inf")
-    found: dict[str, int] = {}
+    runners: dict[str, Callable[[bytes], int]], photos: dict[str, bytes], rounds: int
+) -> dict[str, tuple[float, dict[str, int]]]:
+    """Per runner: seconds per image (each photo's best of `rounds`, averaged over the photos)
+    and the faces found per photo.
+
+    The runners take turns on each photo, so a slower stretch of a shared machine slows all
+    of them alike instead of whichever happened to run then.
+    """
+    best = {label: dict.fromkeys(photos, float("inf")) for label in runners}
+    found: dict[str, dict[str, int]] = {label: {} for label in runners}
     for _ in range(rounds):
-        start = time.perf_counter()
-        found = {name: run(data) for name, data in photos.items()}
-        best = min(best, time.perf_counter() - start)
-    return best / len(photos), found
+        for name, data in photos.items():
+            for label, run in runners.items():
+                start = time.perf_counter()
+                found[label][name] = run(data)
+                best[label][name] = min(best[label][name], time.perf_counter() - start)
+    return {label: (sum(best[label].values()) / len(photos), found[label]) for label in runners}
 
 
 def compare_time(
@@ -84,7 +91,7 @@ def recall(found: dict[str, int], labels: dict[str, Any]) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     faces = fixtures_dir() / "faces"
     labels = json.loads((faces / "labels.json").read_text())["images"]
@@ -93,9 +100,14 @@ def main() -> None:
     facepipe_detect(photos["obama.jpg"])
     baseline(photos["obama.jpg"])
 
-    base_seconds, base_found = timed(baseline, photos, args.rounds)
-    detect_seconds, detect_found = timed(facepipe_detect, photos, args.rounds)
-    gate_seconds, gate_found = timed(gate_only_detect, photos, args.rounds)
+    runs = timed(
+        {"baseline": baseline, "detect": facepipe_detect, "gate_only": gate_only_detect},
+        photos,
+        args.rounds,
+    )
+    base_seconds, base_found = runs["baseline"]
+    detect_seconds, detect_found = runs["detect"]
+    gate_seconds, gate_found = runs["gate_only"]
     pairs = [
         ("obama.jpg", "obama2.jpg"),
         ("obama.jpg", "biden.jpg"),

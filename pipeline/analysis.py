@@ -23,6 +23,7 @@ from pipeline.settings import Settings
 from pipeline.vision.age_gender import GenderVerdict
 from pipeline.vision.embedding import distance
 from pipeline.vision.engine import FaceAnalysis, FaceEngine
+from pipeline.vision.head import HairstyleVerdict, HatVerdict
 from pipeline.vision.mask import MaskVerdict
 from pipeline.vision.mustache import MustacheVerdict
 from pipeline.vision.similarity import score_mapping
@@ -80,10 +81,14 @@ def _to_face(face: FaceAnalysis) -> Face:
         age=Age(value=face.age.value, rate=face.age.rate, sd=face.age.sd) if face.age else None,
         gender=_verdict(face.gender),
         mustache=_verdict(face.mustache),
+        hat=_verdict(face.hat),
+        hairstyle=_verdict(face.hairstyle),
     )
 
 
-def _verdict(found: MaskVerdict | GenderVerdict | MustacheVerdict | None) -> Verdict | None:
+def _verdict(
+    found: MaskVerdict | GenderVerdict | MustacheVerdict | HatVerdict | HairstyleVerdict | None,
+) -> Verdict | None:
     return None if found is None else Verdict(value=found.value, rate=found.rate)
 
 

@@ -43,6 +43,12 @@ class EngineSettings(BaseSettings):
     # detector. Off, a face carries only what the gate needs (box, pose, blur, glasses), with
     # those fields null, at the engine's speed before attributes (bench/engine.py).
     attributes: bool = True
+    # Hat and hairstyle from the face-parsing network (`pipeline.vision.head`), with
+    # `attributes` on. Off by default: the network costs more than face detection itself
+    # (`python -m bench.engine`), so it is for those who need these two fields.
+    head_attributes: bool = False
+    # The exported face-parsing ONNX; None = the one `make setup` writes into the environment.
+    parsing_model: Path | None = None
     # The face descriptor compare uses (`pipeline.vision.embedding`); each has its own
     # calibrated thresholds, so scores of different descriptors are not comparable.
     descriptor: Descriptor = "sface"

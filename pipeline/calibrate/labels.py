@@ -14,6 +14,8 @@ the 177 the first masked-face detector gave, and the 4 largest faces that change
 was retrained with eye views as negatives. A new detector may pick other faces: review again.
 `sunglasses_head_labels()` and `sunglasses_mustache()`: hat, hairstyle and mustache of the
 same faces, read off sheets that show each photo beside a zoomed-out crop of the head.
+`sunglasses_bang()`: a fringe over the forehead on the same faces, read off sheets of the
+head crop the face-parsing network sees (`pipeline.vision.parsing.HEAD_EYES`).
 """
 
 from __future__ import annotations
@@ -227,3 +229,25 @@ def sunglasses_mustache(name: str) -> str | None:
     if name in SUNGLASSES_NOT_A_FACE | SUNGLASSES_MUSTACHE_UNSURE:
         return None
     return "Has" if name in SUNGLASSES_MUSTACHE else "None"
+
+
+# Fringes on the same faces: hair hanging over the forehead (side-swept or straight). Faces
+# with a hat, hood or scarf, faces cut above the brows and those we could not call either way
+# at this size are left out.
+SUNGLASSES_BANG: Final = _jpegs(
+    "230 324 332 346 351 372 379 387 408 552 621 625 778 788 792 793 811"
+)
+SUNGLASSES_BANG_UNSURE: Final = _jpegs(
+    "206 208 212 216 217 226 228 234 235 237 255 258 264 266 277 279 288 295 303 312 328 338 "
+    "355 358 367 368 376 385 390 392 400 403 404 406 413 415 518 520 523 528 534 539 549 551 "
+    "554 565 569 600 608 630 646 647 662 666 695 696 731 739 752 753 754 759 765 770 771 773 "
+    "774 779 781 807 808 830"
+)
+
+
+def sunglasses_bang(name: str) -> str | None:
+    """Has or None for the largest face of a `sunglasses/` photo; None where not called."""
+    hat, _ = sunglasses_head_labels(name)
+    if hat != "None" or name in SUNGLASSES_BANG_UNSURE:
+        return None
+    return "Has" if name in SUNGLASSES_BANG else "None"

@@ -12,9 +12,11 @@ from pipeline.vision.blur import blur_score
 from pipeline.vision.detection import FaceBox, detect_faces
 from pipeline.vision.embedding import Embedding, face_embedding
 from pipeline.vision.glasses import GlassesVerdict, classify_glasses
+from pipeline.vision.head import HairstyleVerdict, HatVerdict, classify_hairstyle, classify_hat
 from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
 from pipeline.vision.mask import MaskVerdict, classify_mask
 from pipeline.vision.mustache import MustacheVerdict, classify_mustache
+from pipeline.vision.parsing import parse_head
 from pipeline.vision.pose import HeadPose, estimate_pose
 from pipeline.vision.quality import gate
 from pipeline.vision.smile import SmileVerdict, estimate_smile
@@ -35,6 +37,9 @@ class FaceAnalysis:
     age: AgeEstimate | None
     gender: GenderVerdict | None
     mustache: MustacheVerdict | None
+    # None also when EngineSettings.head_attributes is off.
+    hat: HatVerdict | None
+    hairstyle: HairstyleVerdict | None
     reasons: list[str]
 
     @property
@@ -60,6 +65,9 @@ class FaceEngine:
         glasses = classify_glasses(image.pixels, landmarks)
         attributes = self.settings.attributes
         gender = estimate_gender(image.pixels, shape) if attributes else None
+        head = None
+        if attributes and self.settings.head_attributes:
+            head = parse_head(image.pixels, landmarks, self.settings.parsing_model).features()
         return FaceAnalysis(
             box=box,
             landmarks=landmarks,
@@ -71,6 +79,8 @@ class FaceEngine:
             age=estimate_age(image.pixels, shape) if attributes else None,
             gender=gender,
             mustache=classify_mustache(image.pixels, landmarks, gender) if gender else None,
+            hat=classify_hat(head) if head else None,
+            hairstyle=classify_hairstyle(head) if head else None,
             reasons=gate(blur, pose, glasses.value),
         )
 

@@ -7,10 +7,12 @@ image, 68 landmarks and the 128-d encoding of every face, as face_recognition do
 facepipe detect: decode + every computed field (boxes, landmarks, pose, blur, glasses, gate,
 and the attributes: masked-face detector, smile, mask, age, gender).
 "gate only": the same with `FACEPIPE_ENGINE_ATTRIBUTES=false`, i.e. the engine before the
-attributes. compare: decode both photos, the largest face of each, SFace descriptors and the
-score (models loaded before timing); compare_dlib_ms_per_pair: the same with dlib's
-descriptor. Prints JSON; targets: detect_ratio <= 0.6 of the baseline at equal or better
-recall, and attributes_overhead <= 0.4 (full detect vs gate only, same run).
+attributes. "head": the default plus hat and hairstyle from the face-parsing network
+(`FACEPIPE_ENGINE_HEAD_ATTRIBUTES=true`, off by default). compare: decode both photos, the
+largest face of each, SFace descriptors and the score (models loaded before timing);
+compare_dlib_ms_per_pair: the same with dlib's descriptor. Prints JSON; targets: detect_ratio
+<= 0.6 of the baseline at equal or better recall, and attributes_overhead <= 0.4 (full detect
+vs gate only, same run).
 """
 
 from __future__ import annotations
@@ -49,6 +51,14 @@ GATE_ONLY = Settings(engine=EngineSettings(attributes=False))
 
 def gate_only_detect(data: bytes) -> int:
     faces = detect(data, settings=GATE_ONLY).faces
+    return len(faces or [])
+
+
+HEAD = Settings(engine=EngineSettings(head_attributes=True))
+
+
+def head_detect(data: bytes) -> int:
+    faces = detect(data, settings=HEAD).faces
     return len(faces or [])
 
 
@@ -98,16 +108,23 @@ def main() -> None:
     photos = {name: (faces / name).read_bytes() for name in labels}
     # Load the models outside the timings.
     facepipe_detect(photos["obama.jpg"])
+    head_detect(photos["obama.jpg"])
     baseline(photos["obama.jpg"])
 
     runs = timed(
-        {"baseline": baseline, "detect": facepipe_detect, "gate_only": gate_only_detect},
+        {
+            "baseline": baseline,
+            "detect": facepipe_detect,
+            "gate_only": gate_only_detect,
+            "head": head_detect,
+        },
         photos,
         args.rounds,
     )
     base_seconds, base_found = runs["baseline"]
     detect_seconds, detect_found = runs["detect"]
     gate_seconds, gate_found = runs["gate_only"]
+    head_seconds, _ = runs["head"]
     pairs = [
         ("obama.jpg", "obama2.jpg"),
         ("obama.jpg", "biden.jpg"),
@@ -131,6 +148,8 @@ def main() -> None:
                 "gate_only_recall": round(recall(gate_found, labels), 4),
                 "attributes_overhead": round(detect_seconds / gate_seconds - 1, 3),
                 "target_overhead": 0.4,
+                "head_attributes_ms_per_image": round(head_seconds * 1000, 1),
+                "head_attributes_overhead": round(head_seconds / gate_seconds - 1, 3),
                 "compare_ms_per_pair": round(compare_seconds["sface"] * 1000, 1),
                 "compare_dlib_ms_per_pair": round(compare_seconds["dlib"] * 1000, 1),
                 "source": str(Path(faces)),

@@ -25,10 +25,12 @@ from sklearn.pipeline import Pipeline
 
 from pipeline.calibrate.fixtures import fixtures_dir, image_files, largest_face, load
 from pipeline.calibrate.labels import sunglasses_bang, sunglasses_head_labels
-from pipeline.calibrate.reliability import fit_and_report, shipped_json
+from pipeline.calibrate.reliability import cross_validated, fit_and_report, shipped_json
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
+from pipeline.vision.age_gender import estimate_gender
 from pipeline.vision.head import HAIRSTYLE_FEATURES, HAIRSTYLE_MODEL, HAT_FEATURES, HAT_MODEL
+from pipeline.vision.landmarks import find_shape
 from pipeline.vision.parsing import parse_head
 
 DATA = Path(__file__).resolve().parents[1] / "vision" / "data"
@@ -42,6 +44,31 @@ ATTRIBUTES: Final = {
 }
 
 
+def gender_check(rows: list[tuple[dict[str, float], dict[str, Any]]]) -> dict[str, Any]:
+    """Hairstyle read off gender (women Long, men Short), and the model within each gender.
+
+    The model must beat the first and stay right within each gender, or it is reading
+    gender, not hair.
+    """
+    chosen = [(f, labels) for f, labels in rows if labels["hairstyle"] in {"Short", "Long"}]
+    matrix = np.array([[f[name] for name in HAIRSTYLE_FEATURES] for f, _ in chosen])
+    targets = np.array([labels["hairstyle"] == "Long" for _, labels in chosen], dtype=int)
+    _, predicted = cross_validated(matrix, targets, REGULARISATION)
+    right = predicted.argmax(axis=1) == targets
+    women = np.array([labels["gender"] == "Female" for _, labels in chosen])
+    long_hair = targets.astype(bool)
+    # The faces gender gets wrong: only these show whether the model reads hair.
+    short_women, long_men = women & ~long_hair, ~women & long_hair
+    return {
+        "accuracy_of_gender_alone": round(float(np.mean(women == targets.astype(bool))), 4),
+        "cv_accuracy_among_women": round(float(right[women].mean()), 4),
+        "cv_accuracy_among_men": round(float(right[~women].mean()), 4),
+        "faces": {"women": int(women.sum()), "men": int((~women).sum())},
+        "short_haired_women_called_short": f"{int(right[short_women].sum())}/{short_women.sum()}",
+        "long_haired_men_called_long": f"{int(right[long_men].sum())}/{long_men.sum()}",
+    }
+
+
 def head_features(pixels: RGBImage, settings: EngineSettings) -> dict[str, float] | None:
     """Parsing features of the largest face, or None when no face is found."""
     found = largest_face(pixels, settings)
@@ -51,16 +78,24 @@ def head_features(pixels: RGBImage, settings: EngineSettings) -> dict[str, float
 
 
 def labelled_sunglasses(settings: EngineSettings) -> list[tuple[dict[str, float], dict[str, Any]]]:
-    """(features, {attribute: label or None}) of every labelled `sunglasses/` face found."""
+    """(features, {attribute: label or None}) of every labelled `sunglasses/` face found.
+
+    The labels also carry `gender`, the gender network's verdict on the face, to check that
+    the hairstyle model reads hair rather than gender.
+    """
     rows = []
     for path in image_files(fixtures_dir() / "sunglasses"):
         hat, hairstyle = sunglasses_head_labels(path.name)
         labels = {"hat": hat, "hairstyle": hairstyle, "bang": sunglasses_bang(path.name)}
         if all(value is None for value in labels.values()):
             continue
-        features = head_features(load(path), settings)
-        if features is not None:
-            rows.append((features, labels))
+        pixels = load(path)
+        found = largest_face(pixels, settings)
+        if found is None:
+            continue
+        box, landmarks = found
+        labels["gender"] = estimate_gender(pixels, find_shape(pixels, box)).value
+        rows.append((parse_head(pixels, landmarks, settings.parsing_model).features(), labels))
     return rows
 
 
@@ -110,6 +145,7 @@ def main() -> None:
     models, reports = {}, {}
     for attribute in ATTRIBUTES:
         models[attribute], reports[attribute] = fit(rows, attribute)
+    reports["hairstyle"]["gender_check"] = gender_check(rows)
     del models["bang"]
     reports["faces_check"] = faces_check(settings, models)
     for attribute, filename in (("hat", HAT_MODEL), ("hairstyle", HAIRSTYLE_MODEL)):

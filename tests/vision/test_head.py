@@ -115,6 +115,16 @@ def test_cross_validated_figures_of_the_shipped_models() -> None:
 
 
 @pytest.mark.fixtures
+def test_the_hairstyle_model_reads_hair_not_gender() -> None:
+    check = load_model(HAIRSTYLE_MODEL).report["gender_check"]
+    assert load_model(HAIRSTYLE_MODEL).report["cv_accuracy"] > check["accuracy_of_gender_alone"]
+    for faces in ("short_haired_women_called_short", "long_haired_men_called_long"):
+        right, total = map(int, check[faces].split("/"))
+        assert total >= 4, faces
+        assert right >= total - 1, faces
+
+
+@pytest.mark.fixtures
 def test_engine_fills_hat_and_hairstyle_only_when_asked(obama: RGBImage) -> None:
     plain = analysed(obama, EngineSettings())
     assert plain.hat is None

@@ -27,6 +27,7 @@ import onnxruntime
 from numpy.typing import NDArray
 
 from pipeline.imaging import RGBImage
+from pipeline.vision.onnx_weights import without_subnormal_weights
 
 AGE_TOLERANCE: Final = 5.0
 GenderValue = Literal["Male", "Female"]
@@ -84,7 +85,9 @@ def _networks() -> _Networks:
 
     def load(task: str) -> _Network:
         spec = manifest["models"][task]
-        model = folder.joinpath(spec["artifact"]["filename"]).read_bytes()
+        model = without_subnormal_weights(
+            folder.joinpath(spec["artifact"]["filename"]).read_bytes()
+        )
         session = onnxruntime.InferenceSession(model, options, providers=[runtime["provider"]])
         normalisation = spec["input"]["normalization"]
         return _Network(

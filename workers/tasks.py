@@ -14,6 +14,7 @@ from celery.signals import worker_init, worker_process_init
 from pipeline.errors import (
     FacepipeError,
     InternalError,
+    MissingModelError,
     ProcessingTimeoutError,
     RedeliveryLimitError,
     TransientError,
@@ -21,6 +22,7 @@ from pipeline.errors import (
 from pipeline.jobs import failure_result, run_job
 from pipeline.notices import publish
 from pipeline.store import Finish, JobRecord
+from pipeline.vision.engine import FaceEngine
 from pipeline.vision.models import load_models
 from workers.app import app
 from workers.runtime import Runtime, runtime
@@ -40,8 +42,15 @@ def _load_models_before_forking(**_: Any) -> None:
 
 @worker_process_init.connect
 def _warm_up(**_: Any) -> None:
-    # Open the store (and its connections) in each pool process, before the first message.
-    runtime()
+    # Open the store (and its connections) and the engine's ONNX sessions in each pool
+    # process, before the first message: a sync API call should not wait for them.
+    rt = runtime()
+    try:
+        FaceEngine(rt.settings.engine).warm_up()
+    except MissingModelError as error:
+        # Raising here would kill the pool process, and Celery would start it again, forever.
+        # Each job then fails with this error, stored in its result.
+        logger.error("cannot load a model: %s", error)
 
 
 def process(task: Task[Any, Any], task_id: str) -> str:

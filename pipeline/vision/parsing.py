@@ -53,7 +53,8 @@ def installed_model() -> Path:
 
 
 @cache
-def _session(path: Path | None) -> tuple[onnxruntime.InferenceSession, str, int]:
+def load_parser(path: Path | None = None) -> tuple[onnxruntime.InferenceSession, str, int]:
+    """The parsing session, its input name and size, created once per process and path."""
     path = path or installed_model()
     try:
         model = path.read_bytes()
@@ -117,7 +118,7 @@ def parse_head(pixels: RGBImage, landmarks: Landmarks, model: Path | None = None
 
     `model`: the exported ONNX file; None = `installed_model()`.
     """
-    session, input_name, size = _session(model)
+    session, input_name, size = load_parser(model)
     crop = aligned_crop(pixels, landmarks, size, HEAD_EYES)
     normalised = (crop.astype(np.float32) / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
     tensor = np.ascontiguousarray(normalised.transpose(2, 0, 1)[None])

@@ -182,6 +182,8 @@ def _running_service(tmp: Path, store_url: str) -> Iterator[Service]:
         base_url = f"http://127.0.0.1:{port}"
         try:
             wait_until(lambda: _answers(base_url), timeout=30, what="the API to answer")
+            # Timed tests measure a running service, not the worker's start-up.
+            worker.wait_ready()
             key = KeyRing(store.api_keys, MASTER_KEY).create("account-1", "tests")
             yield Service(base_url, store, key, local, environment)
         finally:

@@ -98,11 +98,16 @@ def _detect_summary(payload: dict[str, Any]) -> str:
         verdict = (
             "qualified" if face["qualified"] else "not qualified: " + ", ".join(face["reasons"])
         )
+        # Attributes the engine did not compute (settings turn them off) are left out.
+        computed = [
+            f"{name}={face[name]['value']}"
+            for name in ("glasses", "gender", "age", "hat", "hairstyle")
+            if face.get(name) is not None
+        ]
         lines.append(
             f"  box x={box['x']} y={box['y']} w={box['w']} h={box['h']}  blur={quality['blur']}"
             f" pitch={quality['pitch']} yaw={quality['yaw']} roll={quality['roll']}"
-            f" glasses={face['glasses']['value']} {face['gender']['value']}"
-            f" age={face['age']['value']}  {verdict}"
+            f" {' '.join(computed)}  {verdict}"
         )
     return "\n".join(lines)
 

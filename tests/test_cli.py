@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -27,6 +28,21 @@ def test_detect_sample_prints_one_json_object_per_input(tmp_path: Path) -> None:
     assert lines[0]["error"] == "UnsupportedImageFormat"
     assert lines[1]["error"] == "ImageNotFound"
     assert len(lines[2]["faces"]) == 1
+
+
+def test_detect_summary_lists_only_the_computed_attributes() -> None:
+    environment = {**os.environ, "FACEPIPE_ENGINE_ATTRIBUTES": "false"}
+    gate_only = subprocess.run(
+        [str(FACEPIPE), "detect", "--sample"],
+        check=False, capture_output=True, text=True, timeout=120, env=environment,
+    )  # fmt: skip
+    assert gate_only.returncode == 0, gate_only.stderr
+    assert "glasses=None" in gate_only.stdout
+    assert "gender=" not in gate_only.stdout
+    assert "age=" not in gate_only.stdout
+    default = run("detect", "--sample")
+    assert "gender=Female" in default.stdout
+    assert "hat=" not in default.stdout  # head attributes are off by default
 
 
 def test_detect_accepts_base64_uri() -> None:

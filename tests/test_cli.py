@@ -40,9 +40,6 @@ def test_detect_summary_lists_only_the_computed_attributes() -> None:
     assert "glasses=None" in gate_only.stdout
     assert "gender=" not in gate_only.stdout
     assert "age=" not in gate_only.stdout
-    default = run("detect", "--sample")
-    assert "gender=Female" in default.stdout
-    assert "hat=" not in default.stdout  # head attributes are off by default
 
 
 def test_detect_accepts_base64_uri() -> None:

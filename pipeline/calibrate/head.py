@@ -23,14 +23,20 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.pipeline import Pipeline
 
-from pipeline.calibrate.fixtures import fixtures_dir, image_files, largest_face, load
+from pipeline.calibrate.fixtures import (
+    fixtures_dir,
+    image_files,
+    largest_face,
+    largest_shape,
+    load,
+)
 from pipeline.calibrate.labels import sunglasses_bang, sunglasses_head_labels
 from pipeline.calibrate.reliability import cross_validated, fit_and_report, shipped_json
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision.age_gender import estimate_gender
 from pipeline.vision.head import HAIRSTYLE_FEATURES, HAIRSTYLE_MODEL, HAT_FEATURES, HAT_MODEL
-from pipeline.vision.landmarks import find_shape
+from pipeline.vision.landmarks import shape_to_array
 from pipeline.vision.parsing import parse_head
 
 DATA = Path(__file__).resolve().parents[1] / "vision" / "data"
@@ -94,11 +100,12 @@ def labelled_sunglasses(
         if all(value is None for value in labels.values()):
             continue
         pixels = load(path)
-        found = largest_face(pixels, settings)
-        if found is None:
+        # One shape serves both: the gender network takes dlib's shape, the parser its points.
+        shape = largest_shape(pixels, settings)
+        if shape is None:
             continue
-        box, landmarks = found
-        labels["gender"] = estimate_gender(pixels, find_shape(pixels, box)).value
+        labels["gender"] = estimate_gender(pixels, shape).value
+        landmarks = shape_to_array(shape)
         rows.append((parse_head(pixels, landmarks, settings.parsing_model).features(), labels))
     return rows
 

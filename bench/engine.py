@@ -10,11 +10,12 @@ and the attributes: masked-face detector, smile, mask, age, gender).
 attributes. "head": the default plus hat and hairstyle from the face-parsing network
 (`FACEPIPE_ENGINE_HEAD_ATTRIBUTES=true`, off by default). compare: decode both photos, the
 largest face of each, SFace descriptors and the score (models loaded before timing);
-compare_dlib_ms_per_pair: the same with dlib's descriptor. attribute_stages_ms_per_image:
-what each attribute stage costs per image (best of rounds), the masked-face detector as the
-difference between detection with and without it. Prints JSON; targets: detect_ratio
-<= 0.6 of the baseline at equal or better recall, and attributes_overhead <= 0.4 (full detect
-vs gate only, same run).
+compare_dlib_ms_per_pair: the same with dlib's descriptor. Every runner uses settings built
+once, as a worker holds them; settings_from_environment_ms is what building them on each call
+costs. attribute_stages_ms_per_image: what each attribute stage costs per image (best of
+rounds), the masked-face detector as the difference between detection with and without it.
+Prints JSON; targets: detect_ratio <= 0.6 of the baseline at equal or better recall, and
+attributes_overhead <= 0.4 (full detect vs gate only, same run).
 """
 
 from __future__ import annotations
@@ -49,8 +50,13 @@ def baseline(data: bytes) -> int:
     return len(rects)
 
 
+# Every runner gets settings built once, as a worker holds them: reading them from the
+# environment on each call costs milliseconds that belong to neither side of the comparison.
+DEFAULT = Settings()
+
+
 def facepipe_detect(data: bytes) -> int:
-    faces = detect(data).faces
+    faces = detect(data, settings=DEFAULT).faces
     return len(faces or [])
 
 
@@ -137,6 +143,17 @@ def compare_time(
     return (time.perf_counter() - start) / len(pairs)
 
 
+def settings_time(rounds: int) -> float:
+    """Seconds to read `Settings` from the environment: what `detect(data)` pays per call
+    when no settings are passed, and what the runners above are spared."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        Settings()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def recall(found: dict[str, int], labels: dict[str, Any]) -> float:
     expected = sum(label["faces"] for label in labels.values())
     return sum(min(found[name], label["faces"]) for name, label in labels.items()) / expected
@@ -194,6 +211,7 @@ def main() -> None:
                 "head_attributes_ms_per_image": round(head_seconds * 1000, 1),
                 "head_attributes_overhead": round(head_seconds / gate_seconds - 1, 3),
                 "attribute_stages_ms_per_image": stage_costs(photos, args.rounds),
+                "settings_from_environment_ms": round(settings_time(args.rounds) * 1000, 2),
                 "compare_ms_per_pair": round(compare_seconds["sface"] * 1000, 1),
                 "compare_dlib_ms_per_pair": round(compare_seconds["dlib"] * 1000, 1),
                 "source": str(Path(faces)),

@@ -66,6 +66,7 @@ calibrate: setup
 	$(BIN)/python -m pipeline.calibrate.mask
 	$(BIN)/python -m pipeline.calibrate.mustache
 	$(BIN)/python -m pipeline.calibrate.head
+	$(BIN)/python -m pipeline.calibrate.bang
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

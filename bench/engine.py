@@ -5,7 +5,7 @@
 Baseline (same process, same decoded photos): dlib HOG with one upsampling on the full-size
 image, 68 landmarks and the 128-d encoding of every face, as face_recognition does.
 facepipe detect: decode + every computed field (boxes, landmarks, pose, blur, glasses, gate,
-and the attributes: masked-face detector, smile, mask, age, gender).
+and the attributes: masked-face detector, smile, mask, age, gender, mustache, bang).
 "gate only": the same with `FACEPIPE_ENGINE_ATTRIBUTES=false`, i.e. the engine before the
 attributes. "head": the default plus hat and hairstyle from the face-parsing network
 (`FACEPIPE_ENGINE_HEAD_ATTRIBUTES=true`, off by default). compare: decode both photos, the
@@ -32,6 +32,7 @@ from pipeline.calibrate.fixtures import fixtures_dir
 from pipeline.imaging import decode
 from pipeline.settings import Descriptor, EngineSettings, Settings
 from pipeline.vision.age_gender import estimate_age, estimate_gender
+from pipeline.vision.bang import classify_bang
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.landmarks import find_shape, shape_to_array
 from pipeline.vision.mask import classify_mask
@@ -121,6 +122,7 @@ def stage_costs(photos: dict[str, bytes], rounds: int) -> dict[str, float]:
                 clock(("smile", *face), estimate_smile, pixels, landmarks)
                 clock(("mask", *face), classify_mask, pixels, box, landmarks)
                 clock(("mustache", *face), classify_mustache, pixels, landmarks, gender)
+                clock(("bang", *face), classify_bang, pixels, landmarks)
     totals: dict[str, float] = {}
     for (stage, *_), seconds in best.items():
         totals[stage] = totals.get(stage, 0.0) + seconds

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
+from typing import Protocol
 
 from pipeline.contract import (
     Age,
@@ -20,12 +21,8 @@ from pipeline.contract import (
 )
 from pipeline.imaging import decode
 from pipeline.settings import Settings
-from pipeline.vision.age_gender import GenderVerdict
 from pipeline.vision.embedding import distance
 from pipeline.vision.engine import FaceAnalysis, FaceEngine
-from pipeline.vision.head import HairstyleVerdict, HatVerdict
-from pipeline.vision.mask import MaskVerdict
-from pipeline.vision.mustache import MustacheVerdict
 from pipeline.vision.similarity import score_mapping
 
 
@@ -81,14 +78,23 @@ def _to_face(face: FaceAnalysis) -> Face:
         age=Age(value=face.age.value, rate=face.age.rate, sd=face.age.sd) if face.age else None,
         gender=_verdict(face.gender),
         mustache=_verdict(face.mustache),
+        bang=_verdict(face.bang),
         hat=_verdict(face.hat),
         hairstyle=_verdict(face.hairstyle),
     )
 
 
-def _verdict(
-    found: MaskVerdict | GenderVerdict | MustacheVerdict | HatVerdict | HairstyleVerdict | None,
-) -> Verdict | None:
+class _Answer(Protocol):
+    """What every attribute verdict of `pipeline.vision` carries."""
+
+    @property
+    def value(self) -> str: ...
+
+    @property
+    def rate(self) -> float: ...
+
+
+def _verdict(found: _Answer | None) -> Verdict | None:
     return None if found is None else Verdict(value=found.value, rate=found.rate)
 
 

@@ -101,7 +101,7 @@ def _detect_summary(payload: dict[str, Any]) -> str:
         # Attributes the engine did not compute (settings turn them off) are left out.
         computed = [
             f"{name}={face[name]['value']}"
-            for name in ("glasses", "gender", "age", "hat", "hairstyle")
+            for name in ("glasses", "gender", "age", "bang", "hat", "hairstyle")
             if face.get(name) is not None
         ]
         lines.append(

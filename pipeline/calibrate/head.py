@@ -1,16 +1,17 @@
 """Fit the hat and hairstyle models: `python -m pipeline.calibrate.head`.
 
 Data: the largest face of each `sunglasses/` photo, labelled by us
-(`pipeline.calibrate.labels.sunglasses_head_labels`, `sunglasses_bang`); these selfies show
+(`pipeline.calibrate.labels.sunglasses_head_labels`); these selfies show
 whole heads, unlike the tight crops of the other folders, on which the parsing network sees
 mostly padding. Features: class fractions of the face-parsing map
 (`pipeline.vision.parsing.HeadParsing.features`). 5-fold cross-validation; each model ships
 only if it beats always giving the commonest answer.
 
 Also reported, never trained on: the `faces/` photos whose labels.json gives `hat` or
-`hairstyle`, and the same measure for fringes (`bang`), which ships no model: its
-cross-validated recall of `Has` is the figure that says why. Writes `vision/data/hat.json`
-and `hairstyle.json`. Needs scikit-learn and the exported parsing network (`make setup`).
+`hairstyle`. Writes `vision/data/hat.json` and `hairstyle.json`. Needs scikit-learn and the
+exported parsing network (`make setup`). Fringes are not read from the parsing map, whose
+forehead shares found none of our labelled fringes, but from the forehead's pixels
+(`pipeline.calibrate.bang`).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from pipeline.calibrate.fixtures import (
     largest_shape,
     load,
 )
-from pipeline.calibrate.labels import sunglasses_bang, sunglasses_head_labels
+from pipeline.calibrate.labels import sunglasses_head_labels
 from pipeline.calibrate.reliability import cross_validated, fit_and_report, shipped_json
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
@@ -41,12 +42,10 @@ from pipeline.vision.parsing import parse_head
 
 DATA = Path(__file__).resolve().parents[1] / "vision" / "data"
 REGULARISATION: Final = 1.0  # sklearn C; few features, so little to regularise
-BANG_FEATURES: Final = ("hair_forehead", "skin_forehead", "hair_crown", "skin_crown")
 # attribute -> (classes, features)
 ATTRIBUTES: Final = {
     "hat": (["None", "Wear"], HAT_FEATURES),
     "hairstyle": (["Short", "Long"], HAIRSTYLE_FEATURES),
-    "bang": (["None", "Has"], BANG_FEATURES),
 }
 
 
@@ -96,8 +95,8 @@ def labelled_sunglasses(
     rows = []
     for path in image_files(fixtures_dir() / "sunglasses")[::every]:
         hat, hairstyle = sunglasses_head_labels(path.name)
-        labels = {"hat": hat, "hairstyle": hairstyle, "bang": sunglasses_bang(path.name)}
-        if all(value is None for value in labels.values()):
+        labels = {"hat": hat, "hairstyle": hairstyle}
+        if hat is None and hairstyle is None:
             continue
         pixels = load(path)
         # One shape serves both: the gender network takes dlib's shape, the parser its points.
@@ -157,7 +156,6 @@ def main() -> None:
     for attribute in ATTRIBUTES:
         models[attribute], reports[attribute] = fit(rows, attribute)
     reports["hairstyle"]["gender_check"] = gender_check(rows)
-    del models["bang"]
     reports["faces_check"] = faces_check(settings, models)
     for attribute, filename in (("hat", HAT_MODEL), ("hairstyle", HAIRSTYLE_MODEL)):
         classes = ATTRIBUTES[attribute][0]

@@ -16,6 +16,12 @@ was retrained with eye views as negatives. A new detector may pick other faces: 
 same faces, read off sheets that show each photo beside a zoomed-out crop of the head.
 `sunglasses_bang()`: a fringe over the forehead on the same faces, read off sheets of the
 head crop the face-parsing network sees (`pipeline.vision.parsing.HEAD_EYES`).
+`identity_bang()`: a fringe on `identities/` photos, read off numbered sheets of the top 62%
+of each crop (brows and what the crop shows of the forehead): hair hanging over the forehead
+above the brows, straight or side-swept, is `Has`; a forehead showing skin above the brows,
+whatever the hairline, is `None`. Photos with a hat, cap or headpiece, with the forehead cut
+off or too blurred to tell are left out (126 of 451). `faces/`: none of its faces has a
+fringe (every face the engine detects there was checked on a sheet of head crops).
 """
 
 from __future__ import annotations
@@ -251,3 +257,202 @@ def sunglasses_bang(name: str) -> str | None:
     if hat != "None" or name in SUNGLASSES_BANG_UNSURE:
         return None
     return "Has" if name in SUNGLASSES_BANG else "None"
+
+
+def _identity_photos(photos: dict[str, str]) -> frozenset[str]:
+    """`identities/` paths from names per person ({"aidai": "0_0_aidai_0014"} ->
+    aidai/0_0_aidai_0014.jpg)."""
+    return frozenset(
+        f"{person}/{name}.jpg" for person, names in photos.items() for name in names.split()
+    )
+
+
+IDENTITY_BANG: Final = _identity_photos(
+    {
+        "baibaihe": (
+            "0_0_baibaihe_0077 0_0_baibaihe_0085 0_0_baibaihe_0204 0_0_baibaihe_0216 "
+            "1_0_baibaihe_0005 1_0_baibaihe_0029"
+        ),
+        "caiyilin": "1_0_caiyilin_0045",
+        "changshilei": "0_0_changshilei_0182 1_0_changshilei_0002",
+        "chenglong": "1_0_chenglong_0043",
+        "chenhe": "0_0_chenhe_0007",
+        "chenhuilin": "0_0_chenhuilin_0076",
+        "chenyao": (
+            "0_0_chenyao_0016 0_0_chenyao_0024 0_0_chenyao_0027 0_0_chenyao_0033 "
+            "0_0_chenyao_0038 0_0_chenyao_0043 0_0_chenyao_0044 0_0_chenyao_0051 "
+            "0_0_chenyao_0053 0_0_chenyao_0065 0_0_chenyao_0073 0_0_chenyao_0074 "
+            "1_0_chenyao_0014"
+        ),
+        "dongchengpeng": "0_0_dongchengpeng_0042",
+        "huangjinglun": "0_0_huangjinglun_0010",
+        "huangtingting": "0_0_huangtingting_0010 0_0_huangtingting_0035",
+        "jianailiang": "0_0_jianailiang_0024",
+        "jinchen": "0_0_jinchen_0120 1_0_jinchen_0065 1_0_jinchen_0070",
+        "jingbairan": "0_0_jingbairan_0004 0_0_jingbairan_0007",
+        "linyilun": "0_0_linyilun_0041",
+        "liuruilin": "0_0_liuruilin_0066 0_0_liuruilin_0101 1_0_liuruilin_0013",
+        "lixingliang": (
+            "0_0_lixingliang_0011 0_0_lixingliang_0013 0_0_lixingliang_0033 "
+            "0_0_lixingliang_0037 1_0_lixingliang_0008 1_0_lixingliang_0010 "
+            "1_0_lixingliang_0018"
+        ),
+        "lizi": "0_0_lizi_0054",
+        "luojin": "0_0_luojin_0014",
+        "maguoming": "0_0_maguoming_0041",
+        "maolinlin": "0_0_maolinlin_0034 0_0_maolinlin_0040 0_0_maolinlin_0082",
+        "maoxiaotong": (
+            "0_0_maoxiaotong_0051 0_0_maoxiaotong_0052 0_0_maoxiaotong_0063 "
+            "0_0_maoxiaotong_0064 0_0_maoxiaotong_0167 0_0_maoxiaotong_0177 "
+            "0_0_maoxiaotong_0178"
+        ),
+        "masu": "0_0_masu_0005 0_0_masu_0081 0_0_masu_0122",
+        "sunli": "0_0_sunli_0104 1_0_sunli_0010 1_0_sunli_0015",
+        "tianliang": "0_0_tianliang_0017",
+        "wangdongcheng": (
+            "0_0_wangdongcheng_0068 0_0_wangdongcheng_0070 0_0_wangdongcheng_0089 "
+            "0_0_wangdongcheng_0105 0_0_wangdongcheng_0110"
+        ),
+        "wanghan": "0_0_wanghan_0026 0_0_wanghan_0027 0_0_wanghan_0028",
+        "xiaozhan": (
+            "0_0_xiaozhan_0001 0_0_xiaozhan_0002 0_0_xiaozhan_0003 0_0_xiaozhan_0035 "
+            "0_0_xiaozhan_0045 0_0_xiaozhan_0046"
+        ),
+        "xinzi": "1_0_xinzi_0070",
+        "yaochen": "0_0_yaochen_0001",
+        "zhaoyazhi": "0_0_zhaoyazhi_0040 0_0_zhaoyazhi_0041 0_0_zhaoyazhi_0063",
+        "zhouyumin": (
+            "0_0_zhouyumin_0002 0_0_zhouyumin_0004 0_0_zhouyumin_0007 0_0_zhouyumin_0032 "
+            "0_0_zhouyumin_0038"
+        ),
+    }
+)
+IDENTITY_NO_BANG: Final = _identity_photos(
+    {
+        "aidai": (
+            "0_0_aidai_0029 0_0_aidai_0136 1_0_aidai_0001 1_0_aidai_0003 1_0_aidai_0008 "
+            "1_0_aidai_0010 1_0_aidai_0011 1_0_aidai_0015"
+        ),
+        "baibaihe": (
+            "0_0_baibaihe_0236 1_0_baibaihe_0003 1_0_baibaihe_0004 1_0_baibaihe_0028 "
+            "1_0_baibaihe_0055 1_0_baibaihe_0056 1_0_baibaihe_0060"
+        ),
+        "caiguoqing": (
+            "0_0_caiguoqing_0067 0_0_caiguoqing_0093 0_0_caiguoqing_0113 0_0_caiguoqing_0146 "
+            "1_0_caiguoqing_0003 1_0_caiguoqing_0009"
+        ),
+        "caiyilin": (
+            "0_0_caiyilin_0024 0_0_caiyilin_0029 0_0_caiyilin_0100 0_0_caiyilin_0101 "
+            "1_0_caiyilin_0038 1_0_caiyilin_0043 1_0_caiyilin_0088 1_0_caiyilin_0098 "
+            "1_0_caiyilin_0106 1_0_caiyilin_0140 1_0_caiyilin_0141 1_0_caiyilin_0148"
+        ),
+        "chenglong": "0_0_chenglong_0036 0_0_chenglong_0063",
+        "chenhe": "0_0_chenhe_0031",
+        "chenhuilin": (
+            "0_0_chenhuilin_0018 0_0_chenhuilin_0023 0_0_chenhuilin_0048 0_0_chenhuilin_0085 "
+            "0_0_chenhuilin_0094 0_0_chenhuilin_0099 0_0_chenhuilin_0104 0_0_chenhuilin_0114"
+        ),
+        "chenyao": "1_0_chenyao_0011 1_0_chenyao_0012 1_0_chenyao_0019",
+        "dongchengpeng": (
+            "0_0_dongchengpeng_0001 0_0_dongchengpeng_0004 0_0_dongchengpeng_0016 "
+            "0_0_dongchengpeng_0020 0_0_dongchengpeng_0021"
+        ),
+        "fanwei": "0_0_fanwei_0012 0_0_fanwei_0017 1_0_fanwei_0005 1_0_fanwei_0006",
+        "hanxue": (
+            "0_0_hanxue_0004 0_0_hanxue_0010 0_0_hanxue_0062 0_0_hanxue_0085 0_0_hanxue_0088 "
+            "0_0_hanxue_0096 1_0_hanxue_0027 1_0_hanxue_0028 1_0_hanxue_0031 1_0_hanxue_0034 "
+            "1_0_hanxue_0035 1_0_hanxue_0120 1_0_hanxue_0123 1_0_hanxue_0124"
+        ),
+        "huangjinglun": "0_0_huangjinglun_0004 0_0_huangjinglun_0008 0_0_huangjinglun_0017",
+        "huangtingting": "0_0_huangtingting_0008 0_0_huangtingting_0034",
+        "jianailiang": (
+            "0_0_jianailiang_0005 0_0_jianailiang_0006 0_0_jianailiang_0007 0_0_jianailiang_0015"
+        ),
+        "jinchen": (
+            "0_0_jinchen_0071 0_0_jinchen_0082 1_0_jinchen_0003 1_0_jinchen_0004 "
+            "1_0_jinchen_0009 1_0_jinchen_0064 1_0_jinchen_0072"
+        ),
+        "jingbairan": (
+            "0_0_jingbairan_0003 0_0_jingbairan_0014 0_0_jingbairan_0018 0_0_jingbairan_0019"
+        ),
+        "jinggangshan": "0_0_jinggangshan_0019 0_0_jinggangshan_0083",
+        "licaihua": (
+            "0_0_licaihua_0002 0_0_licaihua_0004 0_0_licaihua_0031 0_0_licaihua_0036 "
+            "0_0_licaihua_0058 0_0_licaihua_0066"
+        ),
+        "lijian": "0_0_lijian_0012",
+        "linyilun": "0_0_linyilun_0040 0_0_linyilun_0062",
+        "liudehua": (
+            "0_0_liudehua_0004 0_0_liudehua_0031 0_0_liudehua_0074 0_0_liudehua_0124 "
+            "1_0_liudehua_0009 1_0_liudehua_0015"
+        ),
+        "liuruilin": (
+            "0_0_liuruilin_0002 0_0_liuruilin_0042 0_0_liuruilin_0084 1_0_liuruilin_0012 "
+            "1_0_liuruilin_0019"
+        ),
+        "lizi": (
+            "0_0_lizi_0006 0_0_lizi_0071 0_0_lizi_0072 0_0_lizi_0085 0_0_lizi_0103 0_0_lizi_0104"
+        ),
+        "luojin": (
+            "0_0_luojin_0028 0_0_luojin_0173 1_0_luojin_0001 1_0_luojin_0007 1_0_luojin_0012 "
+            "1_0_luojin_0019 1_0_luojin_0033 1_0_luojin_0038 1_0_luojin_0044 1_0_luojin_0056 "
+            "1_0_luojin_0062 1_0_luojin_0072"
+        ),
+        "lvyi": (
+            "0_0_lvyi_0040 0_0_lvyi_0063 0_0_lvyi_0076 0_0_lvyi_0082 0_0_lvyi_0085 1_0_lvyi_0030 "
+            "1_0_lvyi_0031 1_0_lvyi_0036 1_0_lvyi_0038"
+        ),
+        "maguoming": "0_0_maguoming_0072 0_0_maguoming_0074",
+        "maolinlin": (
+            "0_0_maolinlin_0003 0_0_maolinlin_0005 0_0_maolinlin_0073 0_0_maolinlin_0076 "
+            "0_0_maolinlin_0083 0_0_maolinlin_0085 0_0_maolinlin_0093"
+        ),
+        "maoxiaotong": (
+            "0_0_maoxiaotong_0055 0_0_maoxiaotong_0060 0_0_maoxiaotong_0061 0_0_maoxiaotong_0164"
+        ),
+        "masu": "0_0_masu_0032 0_0_masu_0067 0_0_masu_0075 0_0_masu_0090 0_0_masu_0115",
+        "nieyuan": (
+            "0_0_nieyuan_0102 0_0_nieyuan_0106 0_0_nieyuan_0170 0_0_nieyuan_0186 "
+            "1_0_nieyuan_0052 1_0_nieyuan_0058 1_0_nieyuan_0061 1_0_nieyuan_0062 "
+            "1_0_nieyuan_0063 1_0_nieyuan_0067 1_0_nieyuan_0069 1_0_nieyuan_0075 "
+            "1_0_nieyuan_0076 1_0_nieyuan_0077 1_0_nieyuan_0081 1_0_nieyuan_0087"
+        ),
+        "qiwei": (
+            "0_0_qiwei_0080 0_0_qiwei_0118 0_0_qiwei_0122 0_0_qiwei_0150 0_0_qiwei_0175 "
+            "0_0_qiwei_0179 0_0_qiwei_0235 0_0_qiwei_0256 0_0_qiwei_0261 1_0_qiwei_0047 "
+            "1_0_qiwei_0048 1_0_qiwei_0049 1_0_qiwei_0052 1_0_qiwei_0054"
+        ),
+        "shaofeng": "1_0_shaofeng_0003 1_0_shaofeng_0005",
+        "songzuer": (
+            "0_0_songzuer_0007 0_0_songzuer_0032 0_0_songzuer_0064 0_0_songzuer_0068 "
+            "0_0_songzuer_0079 0_0_songzuer_0086 0_0_songzuer_0154"
+        ),
+        "sunhonglei": (
+            "0_0_sunhonglei_0064 0_0_sunhonglei_0075 0_0_sunhonglei_0079 1_0_sunhonglei_0023"
+        ),
+        "sunli": "0_0_sunli_0120 0_0_sunli_0211 0_0_sunli_0232",
+        "tianliang": (
+            "0_0_tianliang_0012 0_0_tianliang_0019 0_0_tianliang_0040 0_0_tianliang_0042 "
+            "1_0_tianliang_0006 1_0_tianliang_0007 1_0_tianliang_0008 1_0_tianliang_0013"
+        ),
+        "wangdongcheng": "0_0_wangdongcheng_0101",
+        "wanghan": (
+            "0_0_wanghan_0031 1_0_wanghan_0022 1_0_wanghan_0030 1_0_wanghan_0032 "
+            "1_0_wanghan_0035 1_0_wanghan_0037 1_0_wanghan_0169 1_0_wanghan_0171"
+        ),
+        "xinzi": "0_0_xinzi_0240 1_0_xinzi_0001 1_0_xinzi_0060",
+        "yaochen": "0_0_yaochen_0006 0_0_yaochen_0037",
+        "zhoujie": "0_0_zhoujie_0039 0_0_zhoujie_0051 0_0_zhoujie_0070 0_0_zhoujie_0075",
+        "zhouxiuna": (
+            "0_0_zhouxiuna_0023 1_0_zhouxiuna_0009 1_0_zhouxiuna_0010 1_0_zhouxiuna_0015 "
+            "1_0_zhouxiuna_0018 1_0_zhouxiuna_0019"
+        ),
+    }
+)
+
+
+def identity_bang(path: str) -> str | None:
+    """Has or None for an `identities/` photo ("person/file.jpg"); None where not called."""
+    if path in IDENTITY_BANG:
+        return "Has"
+    return "None" if path in IDENTITY_NO_BANG else None

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -45,13 +45,16 @@ def cross_validated(
     *,
     balanced: bool = False,
     mirrored: NDArray[np.float64] | None = None,
+    groups: list[str] | None = None,
 ) -> tuple[Pipeline, NDArray[np.float64]]:
     """5-fold cross-validated class probabilities, and the model fitted on everything.
 
     `balanced` weighs classes equally, for training sets far more lopsided than the photos
     the model will see. `mirrored` holds the features of each row's mirror image: they are
     added to the training rows (a face and its mirror image are the same face, so a fold
-    never tests on the mirror of a face it trained on), never to the rows scored.
+    never tests on the mirror of a face it trained on), never to the rows scored. `groups`
+    (one name per row, e.g. the person) keeps each group inside one fold, so no fold is
+    tested on a person it trained on.
     """
     regression = LogisticRegression(
         C=c, max_iter=5000, class_weight="balanced" if balanced else None
@@ -65,7 +68,13 @@ def cross_validated(
         return clone(model).fit(both, np.concatenate([labels[rows], labels[rows]]))
 
     predicted = np.zeros((len(labels), int(labels.max()) + 1))
-    for train, test in StratifiedKFold(5, shuffle=True, random_state=0).split(features, labels):
+    if groups is None:
+        folds = StratifiedKFold(5, shuffle=True, random_state=0).split(features, labels)
+    else:
+        folds = StratifiedGroupKFold(5, shuffle=True, random_state=0).split(
+            features, labels, groups
+        )
+    for train, test in folds:
         predicted[test] = fit(train).predict_proba(features[test])
     return fit(np.arange(len(labels))), predicted
 
@@ -95,9 +104,12 @@ def fit_and_report(
     *,
     balanced: bool = False,
     mirrored: NDArray[np.float64] | None = None,
+    groups: list[str] | None = None,
 ) -> tuple[Pipeline, dict[str, Any]]:
     """The model fitted on everything, and its cross-validated accuracy and reliability."""
-    model, predicted = cross_validated(features, labels, c, balanced=balanced, mirrored=mirrored)
+    model, predicted = cross_validated(
+        features, labels, c, balanced=balanced, mirrored=mirrored, groups=groups
+    )
     answer = predicted.argmax(axis=1)
     confidence = predicted.max(axis=1)
     correct = answer == labels

@@ -14,6 +14,7 @@ from pipeline.vision.age_gender import (
     estimate_gender,
     load_networks,
 )
+from pipeline.vision.bang import BangVerdict, classify_bang
 from pipeline.vision.blur import blur_score
 from pipeline.vision.detection import FaceBox, detect_faces
 from pipeline.vision.embedding import Embedding, face_embedding
@@ -44,6 +45,9 @@ class FaceAnalysis:
     age: AgeEstimate | None
     gender: GenderVerdict | None
     mustache: MustacheVerdict | None
+    # None also when the face wears sunglasses: they hide the brows the bang model measures
+    # from, and on labelled sunglasses faces it did worse than always answering None.
+    bang: BangVerdict | None
     # None also when EngineSettings.head_attributes is off.
     hat: HatVerdict | None
     hairstyle: HairstyleVerdict | None
@@ -83,6 +87,8 @@ class FaceEngine:
         glasses = classify_glasses(image.pixels, landmarks)
         attributes = self.settings.attributes
         gender = estimate_gender(image.pixels, shape) if attributes else None
+        # The bang model reads the forehead against the brows, which sunglasses hide.
+        sees_brows = attributes and glasses.value != "Sunglass"
         head = None
         if attributes and self.settings.head_attributes:
             head = parse_head(image.pixels, landmarks, self.settings.parsing_model).features()
@@ -97,6 +103,7 @@ class FaceEngine:
             age=estimate_age(image.pixels, shape) if attributes else None,
             gender=gender,
             mustache=classify_mustache(image.pixels, landmarks, gender) if gender else None,
+            bang=classify_bang(image.pixels, landmarks) if sees_brows else None,
             hat=classify_hat(head) if head else None,
             hairstyle=classify_hairstyle(head) if head else None,
             reasons=gate(blur, pose, glasses.value),

@@ -7,8 +7,8 @@ the forehead; hairstyle on the hair below the jaw and beside the cheeks. Both ar
 model's probability of the reported value.
 
 Not answered: `Bald` (one bald face among the labelled photos: nothing to fit or check it on,
-so a bald head is called Short), and `bang` (the forehead's hair share does not separate
-fringes from hairlines on our labels; the calibration script reports the attempt).
+so a bald head is called Short). Fringes (`bang`) come from the forehead's pixels instead
+(`pipeline.vision.bang`): the parsed forehead's hair share did not tell them from hairlines.
 """
 
 from __future__ import annotations

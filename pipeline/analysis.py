@@ -41,7 +41,8 @@ def detect(
     """Detect faces and their quality in image bytes, in the `/green/face/detect` shape.
 
     Raises a `pipeline.errors.ImageError` subclass when the bytes break a documented limit;
-    `DetectResponse.from_error` renders it in the same shape.
+    `DetectResponse.from_error` renders it in the same shape. `settings`: None reads them from
+    the environment, which takes milliseconds; build them once when calling in a loop.
     """
     settings = settings or Settings()
     decoded = decode(image, settings.limits)

@@ -15,8 +15,8 @@ Measured here, on photos the models never saw where a held-out split exists:
   the `faces/` photos labels.json labels, which the models never saw.
 - bang: the cross-validated figures of `python -m pipeline.calibrate.bang` on the
   `identities/` photos we labelled (folds keep each person together, so they test on people
-  the model never saw), and its check on the labelled `sunglasses/` faces, where the engine
-  answers null.
+  the model never saw), and its checks on the labelled `sunglasses/` faces and on `masks/`,
+  which say why the engine answers null behind sunglasses and masks.
 Age has no labels in the fixtures: it is reported as null with the reason.
 """
 
@@ -193,8 +193,8 @@ def attributes(root: Path) -> dict[str, Any]:
         "age_mae": None,
         "age_mae_why_null": "the fixtures carry no ages",
         "not_computed": {
-            "bang_with_sunglasses": "null: sunglasses hide the brows the model measures from "
-            "(report key bang.sunglasses_check)",
+            "bang_with_sunglasses_or_mask": "null: they hide the brows and cheeks the model "
+            "measures from (report keys bang.sunglasses_check, bang.masks_check)",
             "hairstyle_bald": "never answered: one bald face among the labelled photos",
         },
     }

@@ -1,13 +1,12 @@
 """The wire format: pydantic models of the documented responses (CONTRACT §1, §2).
 
 Fields facepipe does not compute are `None` (JSON `null`), never guessed: `bang` is null on
-faces wearing sunglasses (`pipeline.vision.bang` reads the forehead against the brows they
-hide), `hat` and `hairstyle` are null unless `FACEPIPE_ENGINE_HEAD_ATTRIBUTES=true` (the
-face-parsing network, `pipeline.vision.head`), and with `FACEPIPE_ENGINE_ATTRIBUTES=false` so
-are `smile`, `respirator`, `mustache`, `bang`, `age` and `gender` (and `hat`, `hairstyle`).
-`age` and
-`gender` are not in the Green shape; facepipe adds them (the ctyun and IMM dialects need them,
-`pipeline.dialects`).
+faces wearing sunglasses or a mask (`pipeline.vision.bang` measures from the brows and the
+cheeks they hide), `hat` and `hairstyle` are null unless
+`FACEPIPE_ENGINE_HEAD_ATTRIBUTES=true` (the face-parsing network, `pipeline.vision.head`), and
+with `FACEPIPE_ENGINE_ATTRIBUTES=false` so are `smile`, `respirator`, `mustache`, `bang`, `age`
+and `gender` (and `hat`, `hairstyle`). `age` and `gender` are not in the Green shape; facepipe
+adds them (the ctyun and IMM dialects need them, `pipeline.dialects`).
 """
 
 from __future__ import annotations

@@ -45,8 +45,8 @@ class FaceAnalysis:
     age: AgeEstimate | None
     gender: GenderVerdict | None
     mustache: MustacheVerdict | None
-    # None also when the face wears sunglasses: they hide the brows the bang model measures
-    # from, and on labelled sunglasses faces it did worse than always answering None.
+    # None also when the face wears sunglasses or a mask: they hide what the bang model
+    # measures (pipeline.calibrate.bang reports how it fails on such faces).
     bang: BangVerdict | None
     # None also when EngineSettings.head_attributes is off.
     hat: HatVerdict | None
@@ -87,8 +87,12 @@ class FaceEngine:
         glasses = classify_glasses(image.pixels, landmarks)
         attributes = self.settings.attributes
         gender = estimate_gender(image.pixels, shape) if attributes else None
-        # The bang model reads the forehead against the brows, which sunglasses hide.
-        sees_brows = attributes and glasses.value != "Sunglass"
+        respirator = classify_mask(image.pixels, box, landmarks) if attributes else None
+        # The bang model compares the forehead with the cheeks, in bands placed from the eyes:
+        # sunglasses hide what places them, and a mask covers the cheeks.
+        bang = None
+        if respirator is not None and respirator.value == "None" and glasses.value != "Sunglass":
+            bang = classify_bang(image.pixels, landmarks)
         head = None
         if attributes and self.settings.head_attributes:
             head = parse_head(image.pixels, landmarks, self.settings.parsing_model).features()
@@ -99,11 +103,11 @@ class FaceEngine:
             blur=blur,
             glasses=glasses,
             smile=estimate_smile(image.pixels, landmarks) if attributes else None,
-            respirator=classify_mask(image.pixels, box, landmarks) if attributes else None,
+            respirator=respirator,
             age=estimate_age(image.pixels, shape) if attributes else None,
             gender=gender,
             mustache=classify_mustache(image.pixels, landmarks, gender) if gender else None,
-            bang=classify_bang(image.pixels, landmarks) if sees_brows else None,
+            bang=bang,
             hat=classify_hat(head) if head else None,
             hairstyle=classify_hairstyle(head) if head else None,
             reasons=gate(blur, pose, glasses.value),

@@ -15,8 +15,8 @@ import pytest
 
 from pipeline.analysis import detect
 from pipeline.calibrate.bang import CLASSES, labelled_identities
-from pipeline.calibrate.fixtures import largest_face, load
-from pipeline.imaging import decode
+from pipeline.calibrate.fixtures import image_files, largest_face, load, pad_crop
+from pipeline.imaging import DecodedImage, decode
 from pipeline.settings import EngineSettings
 from pipeline.vision.bang import MODEL_FILE, bang_crop, bang_features
 from pipeline.vision.engine import FaceEngine
@@ -81,8 +81,8 @@ def test_cross_validated_figures_of_the_shipped_model() -> None:
             assert abs(row["accuracy"] - row["mean_rate"]) < 0.05, row
 
 
-def test_sunglasses_leave_bang_null(fixtures: Path, faces_dir: Path) -> None:
-    """Sunglasses hide the brows the model measures from: the engine does not answer."""
+def test_sunglasses_and_masks_leave_bang_null(fixtures: Path, faces_dir: Path) -> None:
+    """Sunglasses hide what places the bands, a mask the cheeks: the engine does not answer."""
     engine = FaceEngine(SETTINGS)
     behind_sunglasses = [
         face
@@ -92,9 +92,25 @@ def test_sunglasses_leave_bang_null(fixtures: Path, faces_dir: Path) -> None:
     ]
     assert len(behind_sunglasses) >= 20
     assert all(face.bang is None for face in behind_sunglasses)
+    masked = [
+        face
+        for path in image_files(fixtures / "masks" / "with_mask")[:40]
+        for face in engine.analyse(DecodedImage(pad_crop(load(path)), "JPEG"))
+        if face.respirator is not None and face.respirator.value == "Wear"
+    ]
+    assert len(masked) >= 20
+    assert all(face.bang is None for face in masked)
     green = detect((faces_dir / "obama.jpg").read_bytes()).model_dump(by_alias=True)
     assert green["faces"][0]["bang"]["value"] == "None"
     assert 0.5 <= green["faces"][0]["bang"]["rate"] <= 1.0
+
+
+def test_the_reasons_for_null_are_measured() -> None:
+    report = load_model(MODEL_FILE).report
+    sunglasses = report["sunglasses_check"]
+    assert sunglasses["accuracy"] < sunglasses["accuracy_of_always_none"]
+    masks = report["masks_check"]
+    assert masks["with_mask"]["has"] > 2 * masks["without_mask"]["has"]
 
 
 def test_classes_match_the_shipped_model() -> None:

@@ -68,7 +68,8 @@ def run_job(task_id: str, spec: JobSpec, sources: Sources, settings: Settings) -
         response = compare(image, target, request_id=task_id, settings=settings)
         return JobOutcome(response.to_json(), faces=None, qualified_faces=None)
     # "attributes" returns the same face objects: the attributes the engine does not compute
-    # yet (hat, bang, hairstyle) are null, as documented.
+    # (hat and hairstyle unless turned on; bang behind sunglasses or a mask) are null, as
+    # documented in pipeline.contract.
     detected = detect(image, data_id=spec.source.data_id, task_id=task_id, settings=settings)
     detected.url = spec.source.uri
     faces = detected.faces or []

@@ -56,27 +56,27 @@ def labelled_identities(settings: EngineSettings) -> list[tuple[RGBImage, str, s
     return rows
 
 
+def answer(model: Pipeline, crop: RGBImage) -> str:
+    """The fitted model's verdict on a bang crop."""
+    return CLASSES[int(model.predict(bang_features(crop)[None])[0])]
+
+
 def sunglasses_check(settings: EngineSettings, model: Pipeline) -> dict[str, Any]:
     """The fitted model on the `sunglasses/` faces labelled for fringes (never trained on)."""
-    right, has_found, has_total, false_has = 0, 0, 0, 0
-    total = 0
+    pairs = []  # (label, answer)
     for path in image_files(fixtures_dir() / "sunglasses"):
         label = sunglasses_bang(path.name)
         crop = None if label is None else face_crop(load(path), settings)
-        if label is None or crop is None:
-            continue
-        answer = CLASSES[int(model.predict(bang_features(crop)[None])[0])]
-        total += 1
-        right += answer == label
-        has_total += label == "Has"
-        has_found += label == answer == "Has"
-        false_has += label == "None" and answer == "Has"
+        if label is not None and crop is not None:
+            pairs.append((label, answer(model, crop)))
+    fringes = [said for label, said in pairs if label == "Has"]
+    clear = [said for label, said in pairs if label == "None"]
     return {
-        "faces": total,
-        "accuracy": round(right / total, 4),
-        "accuracy_of_always_none": round(1 - has_total / total, 4),
-        "fringes_found": f"{has_found}/{has_total}",
-        "false_has": f"{false_has}/{total - has_total}",
+        "faces": len(pairs),
+        "accuracy": round(sum(label == said for label, said in pairs) / len(pairs), 4),
+        "accuracy_of_always_none": round(len(clear) / len(pairs), 4),
+        "fringes_found": f"{fringes.count('Has')}/{len(fringes)}",
+        "false_has": f"{clear.count('Has')}/{len(clear)}",
     }
 
 
@@ -87,7 +87,7 @@ def faces_check(settings: EngineSettings, model: Pipeline) -> dict[str, Any]:
         pixels = load(path)
         for box in detect_faces(pixels, settings):
             crop = bang_crop(pixels, shape_to_array(find_shape(pixels, box)))
-            answers.append(CLASSES[int(model.predict(bang_features(crop)[None])[0])])
+            answers.append(answer(model, crop))
     return {"faces": len(answers), "false_has": answers.count("Has")}
 
 
@@ -99,7 +99,7 @@ def masks_check(settings: EngineSettings, model: Pipeline) -> dict[str, Any]:
         for path in image_files(fixtures_dir() / "masks" / folder)[::2]:
             crop = face_crop(pad_crop(load(path)), settings)
             if crop is not None:
-                answers.append(CLASSES[int(model.predict(bang_features(crop)[None])[0])])
+                answers.append(answer(model, crop))
         found[folder] = {
             "faces": len(answers),
             "has": round(answers.count("Has") / len(answers), 4),

@@ -28,15 +28,13 @@ from numpy.typing import NDArray
 
 from pipeline.imaging import RGBImage
 from pipeline.vision.onnx_weights import without_subnormal_weights
+from pipeline.vision.verdict import Verdict
 
 AGE_TOLERANCE: Final = 5.0
 GenderValue = Literal["Male", "Female"]
 
 
-@dataclass(frozen=True, slots=True)
-class GenderVerdict:
-    value: GenderValue
-    rate: float
+GenderVerdict = Verdict[GenderValue]
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,6 @@ probability of the reported value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final, Literal
 
 import cv2
@@ -25,6 +24,7 @@ from pipeline.imaging import RGBImage
 from pipeline.vision.alignment import aligned_crop
 from pipeline.vision.landmarks import Landmarks
 from pipeline.vision.linear import load_model
+from pipeline.vision.verdict import Verdict
 
 CROP_SIZE: Final = 100
 CROP_EYES: Final = ((0.3, 0.5), (0.7, 0.5))
@@ -41,10 +41,7 @@ OFF_COLOUR: Final = 12.0
 BangValue = Literal["Has", "None"]
 
 
-@dataclass(frozen=True, slots=True)
-class BangVerdict:
-    value: BangValue
-    rate: float
+BangVerdict = Verdict[BangValue]
 
 
 def bang_crop(pixels: RGBImage, landmarks: Landmarks) -> RGBImage:

@@ -15,7 +15,6 @@ P(Sunglass) = p1, P(Wear) = (1 - p1) p2, P(None) = (1 - p1)(1 - p2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final, Literal
 
 import cv2
@@ -27,6 +26,7 @@ from pipeline.imaging import RGBImage
 from pipeline.vision.alignment import aligned_crop
 from pipeline.vision.landmarks import Landmarks
 from pipeline.vision.linear import load_model
+from pipeline.vision.verdict import Verdict
 
 CROP_SIZE: Final = 64
 SUNGLASS_MODEL: Final = "glasses.json"
@@ -34,10 +34,7 @@ WEAR_MODEL: Final = "glasses_wear.json"
 GlassesValue = Literal["None", "Wear", "Sunglass"]
 
 
-@dataclass(frozen=True, slots=True)
-class GlassesVerdict:
-    value: GlassesValue
-    rate: float
+GlassesVerdict = Verdict[GlassesValue]
 
 
 def glasses_features(crop: RGBImage) -> NDArray[np.float64]:

@@ -13,12 +13,12 @@ so a bald head is called Short). Fringes (`bang`) come from the forehead's pixel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final, Literal, cast
 
 import numpy as np
 
 from pipeline.vision.linear import load_model
+from pipeline.vision.verdict import Verdict
 
 HAT_MODEL: Final = "hat.json"
 HAIRSTYLE_MODEL: Final = "hairstyle.json"
@@ -28,16 +28,8 @@ HatValue = Literal["Wear", "None"]
 HairstyleValue = Literal["Short", "Long"]
 
 
-@dataclass(frozen=True, slots=True)
-class HatVerdict:
-    value: HatValue
-    rate: float
-
-
-@dataclass(frozen=True, slots=True)
-class HairstyleVerdict:
-    value: HairstyleValue
-    rate: float
+HatVerdict = Verdict[HatValue]
+HairstyleVerdict = Verdict[HairstyleValue]
 
 
 def _verdict(

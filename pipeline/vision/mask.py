@@ -11,7 +11,6 @@ A logistic model fitted by `python -m pipeline.calibrate.mask` on `masks/` plus 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
 
 import cv2
@@ -24,16 +23,14 @@ from pipeline.vision.alignment import aligned_crop
 from pipeline.vision.detection import FaceBox
 from pipeline.vision.landmarks import Landmarks
 from pipeline.vision.linear import load_model
+from pipeline.vision.verdict import Verdict
 
 CROP_SIZE = 64
 MODEL_FILE = "mask.json"
 MaskValue = Literal["Wear", "None"]
 
 
-@dataclass(frozen=True, slots=True)
-class MaskVerdict:
-    value: MaskValue
-    rate: float
+MaskVerdict = Verdict[MaskValue]
 
 
 def mask_features(pixels: RGBImage, box: FaceBox, landmarks: Landmarks) -> NDArray[np.float64]:

@@ -10,7 +10,6 @@ labelled and the `faces/` labels; `rate` is the probability of the reported valu
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Final, Literal
 
 import cv2
@@ -23,16 +22,14 @@ from pipeline.vision.age_gender import GenderVerdict
 from pipeline.vision.alignment import aligned_crop
 from pipeline.vision.landmarks import Landmarks
 from pipeline.vision.linear import load_model
+from pipeline.vision.verdict import Verdict
 
 CROP_SIZE: Final = 96
 MODEL_FILE: Final = "mustache.json"
 MustacheValue = Literal["Has", "None"]
 
 
-@dataclass(frozen=True, slots=True)
-class MustacheVerdict:
-    value: MustacheValue
-    rate: float
+MustacheVerdict = Verdict[MustacheValue]
 
 
 def male_log_odds(gender: GenderVerdict) -> float:

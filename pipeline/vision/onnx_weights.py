@@ -14,9 +14,15 @@ from __future__ import annotations
 
 import numpy as np
 import onnx
+from numpy.typing import NDArray
 from onnx import numpy_helper
 
 SMALLEST_NORMAL = np.finfo(np.float32).tiny
+
+
+def _subnormal(weights: NDArray[np.float32]) -> NDArray[np.bool_]:
+    found: NDArray[np.bool_] = (weights != 0) & (np.abs(weights) < SMALLEST_NORMAL)
+    return found
 
 
 def subnormal_count(model: onnx.ModelProto) -> int:
@@ -25,19 +31,24 @@ def subnormal_count(model: onnx.ModelProto) -> int:
     for initializer in model.graph.initializer:
         weights = numpy_helper.to_array(initializer)
         if weights.dtype == np.float32:
-            count += int(((weights != 0) & (np.abs(weights) < SMALLEST_NORMAL)).sum())
+            count += int(_subnormal(weights).sum())
     return count
 
 
 def without_subnormal_weights(model_bytes: bytes) -> bytes:
     """The serialised model with every subnormal float32 weight set to zero."""
     model = onnx.load_from_string(model_bytes)
-    if not subnormal_count(model):
-        return model_bytes
+    flushed_any = False
     for initializer in model.graph.initializer:
         weights = numpy_helper.to_array(initializer)
-        if weights.dtype == np.float32:
-            flushed = np.where(np.abs(weights) < SMALLEST_NORMAL, np.float32(0), weights)
+        if weights.dtype != np.float32:
+            continue
+        subnormal = _subnormal(weights)
+        if subnormal.any():
+            flushed = np.where(subnormal, np.float32(0), weights)
             initializer.CopyFrom(numpy_helper.from_array(flushed, initializer.name))
+            flushed_any = True
+    if not flushed_any:
+        return model_bytes
     serialised: bytes = model.SerializeToString()
     return serialised

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from typing import Protocol
+from typing import Any
 
 from pipeline.contract import (
     Age,
@@ -21,6 +21,7 @@ from pipeline.contract import (
 )
 from pipeline.imaging import decode
 from pipeline.settings import Settings
+from pipeline.vision import verdict
 from pipeline.vision.embedding import distance
 from pipeline.vision.engine import FaceAnalysis, FaceEngine
 from pipeline.vision.similarity import score_mapping
@@ -85,17 +86,7 @@ def _to_face(face: FaceAnalysis) -> Face:
     )
 
 
-class _Answer(Protocol):
-    """What every attribute verdict of `pipeline.vision` carries."""
-
-    @property
-    def value(self) -> str: ...
-
-    @property
-    def rate(self) -> float: ...
-
-
-def _verdict(found: _Answer | None) -> Verdict | None:
+def _verdict(found: verdict.Verdict[Any] | None) -> Verdict | None:
     return None if found is None else Verdict(value=found.value, rate=found.rate)
 
 

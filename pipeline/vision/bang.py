@@ -75,7 +75,5 @@ def bang_features(crop: RGBImage) -> NDArray[np.float64]:
 
 def classify_bang(pixels: RGBImage, landmarks: Landmarks) -> BangVerdict:
     """Has or None for the face with these landmarks."""
-    has = load_model(MODEL_FILE).probabilities(bang_features(bang_crop(pixels, landmarks)))["Has"]
-    if has >= 0.5:
-        return BangVerdict("Has", round(has, 4))
-    return BangVerdict("None", round(1.0 - has, 4))
+    value, rate = load_model(MODEL_FILE).verdict(bang_features(bang_crop(pixels, landmarks)))
+    return BangVerdict("Has" if value == "Has" else "None", rate)

@@ -58,7 +58,5 @@ def classify_mustache(
 ) -> MustacheVerdict:
     """Has or None for the face with these landmarks and this gender verdict."""
     features = mustache_features(aligned_crop(pixels, landmarks, CROP_SIZE), male_log_odds(gender))
-    has = load_model(MODEL_FILE).probabilities(features)["Has"]
-    if has >= 0.5:
-        return MustacheVerdict("Has", round(has, 4))
-    return MustacheVerdict("None", round(1.0 - has, 4))
+    value, rate = load_model(MODEL_FILE).verdict(features)
+    return MustacheVerdict("Has" if value == "Has" else "None", rate)

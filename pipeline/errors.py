@@ -27,10 +27,13 @@ all answer a given failure the same way::
     ├── RequestError                   the HTTP service refuses the request (nothing stored)
     │   ├── MalformedRequestError          400  body not JSON, wrong types, missing field
     │   ├── UnauthorizedError              401  no key, unknown/revoked key, bad signature
+    │   ├── BucketNotAllowedError          403  a bucket outside FACEPIPE_SOURCE_ALLOWED_BUCKETS
     │   ├── ThrottledError                 429  over the key's rate (50 requests/s)
+    │   ├── HeadersTooLargeError           431  request headers over 64 KB
     │   ├── RequestTooLargeError           464  body over 8 MB (HTTP 413)
     │   ├── UrlTooLongError                465  url over 2,048 characters
-    │   └── CompareImageTooLargeError      466  compare image over 2 MB (HTTP 413)
+    │   ├── CompareImageTooLargeError      466  compare image over 2 MB (HTTP 413)
+    │   └── ServiceUnavailableError        503  the broker or the results store is down
     ├── SyncTimeoutError               581  a sync call had no result within 6 s
     └── InternalError                  500  a bug; reported, never hidden
 
@@ -212,6 +215,28 @@ class UnauthorizedError(RequestError):
     name = "Unauthorized"
 
 
+class BucketNotAllowedError(RequestError):
+    code = 403
+    http_status = 403
+    name = "BucketNotAllowed"
+    ctyun_code = "4101"
+
+
+class HeadersTooLargeError(RequestError):
+    code = 431
+    http_status = 431
+    name = "HeadersTooLarge"
+
+
+class ServiceUnavailableError(RequestError):
+    """A backing service (broker, store) did not answer; the request may be sent again."""
+
+    code = 503
+    http_status = 503
+    name = "ServiceUnavailable"
+    ctyun_code = "5000"
+
+
 class ThrottledError(RequestError):
     code = 429
     http_status = 429
@@ -242,12 +267,18 @@ class CompareImageTooLargeError(RequestError):
     ctyun_code = "4103"
 
 
-def ctyun_code(name: str) -> str:
-    """The ctyun dialect's code for the error called `name` (5000 when unknown)."""
+def error_named(name: str) -> type[FacepipeError]:
+    """The error class reported as `name` (`InternalError` when unknown), e.g. to restore
+    a stored error."""
     pending: list[type[FacepipeError]] = [FacepipeError]
     while pending:
         cls = pending.pop()
         if cls.name == name:
-            return cls.ctyun_code
+            return cls
         pending.extend(cls.__subclasses__())
-    return "5000"
+    return InternalError
+
+
+def ctyun_code(name: str) -> str:
+    """The ctyun dialect's code for the error called `name` (5000 when unknown)."""
+    return error_named(name).ctyun_code

@@ -9,12 +9,16 @@ Two request signatures are accepted:
 
 * facepipe's: headers `X-Facepipe-Key`, `X-Facepipe-Timestamp` (Unix seconds) and
   `X-Facepipe-Signature` = hex HMAC-SHA256(AppSecret, METHOD \\n PATH?QUERY \\n TIMESTAMP \\n
-  sha256_hex(BODY)); `signed_headers` computes them for clients.
-* ctyun's (CONTRACT §4): headers `AppKey`, `Timestamp` (13-digit ms) and
-  `Sign` = md5_hex(AppKey + AppSecret + Timestamp + Path + Body).
+  sha256_hex(BODY) [\\n NONCE]), the nonce being the optional `X-Facepipe-Nonce` header;
+  `signed_headers` computes them for clients.
+* ctyun's (docs/api.md): headers `AppKey`, `Timestamp` (13-digit ms) and
+  `Sign` = md5_hex(AppKey + AppSecret + Timestamp + PATH?QUERY + Body). The documented
+  scheme signs the path only; facepipe signs the query too (which selects e.g. the answer's
+  dialect), which is the same string for the documented routes, which take no query.
 
 A timestamp further than `max_age` from the server's clock is refused, so a captured request
-cannot be replayed later.
+cannot be replayed later; within that window, `Caller.replay_token` lets the service refuse a
+second use of the same nonce (`pipeline.producers.gate`).
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from dataclasses import dataclass
 
 from pipeline.errors import UnauthorizedError
 from pipeline.store import ApiKeyRecord, ApiKeys
+
+MAX_STAMP_DIGITS = 13
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,13 @@ class Caller:
 
     key_id: str
     account_id: str
+    # Reads every job, also those no key submitted (backfills, queue-fed triggers).
+    admin: bool = False
+    # What makes this signed request unique (its nonce, else its signature), for a replay
+    # cache; None for fixed bearer tokens, which are not signatures of one request.
+    replay_token: str | None = None
+    # True when the client sent a nonce: the service then always refuses its reuse.
+    nonce: bool = False
 
 
 class KeyRing:
@@ -58,10 +71,14 @@ class KeyRing:
         self._keys = keys
         self._master = master_key.encode()
 
-    def create(self, account_id: str, name: str | None = None) -> Credentials:
+    def create(
+        self, account_id: str, name: str | None = None, *, admin: bool = False
+    ) -> Credentials:
         key_id = "fp" + secrets.token_hex(11)
         secret = self.secret(key_id)
-        self._keys.add(key_id, account_id=account_id, name=name, secret_hash=_sha256(secret))
+        self._keys.add(
+            key_id, account_id=account_id, name=name, secret_hash=_sha256(secret), admin=admin
+        )
         return Credentials(key_id, account_id, secret, self.webhook_secret(key_id))
 
     def secret(self, key_id: str) -> str:
@@ -91,6 +108,7 @@ class KeyRing:
         """The caller of a signed request, or `UnauthorizedError` saying what is wrong."""
         now = time.time() if now is None else now
         ctyun = "sign" in headers
+        nonce = ""
         if ctyun:
             key_id, stamp = headers.get("appkey", ""), headers.get("timestamp", "")
             given = headers["sign"].lower()
@@ -101,6 +119,7 @@ class KeyRing:
                 headers.get("x-facepipe-timestamp", ""),
             )
             given = headers["x-facepipe-signature"].lower()
+            nonce = headers.get("x-facepipe-nonce", "")
             seconds = _parse_stamp(stamp, milliseconds=False)
         else:
             raise UnauthorizedError(
@@ -117,12 +136,19 @@ class KeyRing:
         if not hmac.compare_digest(_sha256(secret), record.secret_hash):
             raise UnauthorizedError(f"key {key_id!r} was made with another master key")
         if ctyun:
-            expected = ctyun_sign(key_id, secret, stamp, path.split("?", maxsplit=1)[0], body)
+            expected = ctyun_sign(key_id, secret, stamp, path, body)
         else:
-            expected = facepipe_sign(secret, method, path, stamp, body)
-        if not hmac.compare_digest(given, expected):
+            expected = facepipe_sign(secret, method, path, stamp, body, nonce=nonce)
+        # Header values may hold any byte; compare_digest takes only ASCII strings.
+        if not given.isascii() or not hmac.compare_digest(given, expected):
             raise UnauthorizedError("signature mismatch")
-        return Caller(key_id, record.account_id)
+        return Caller(
+            key_id,
+            record.account_id,
+            admin=record.admin,
+            replay_token=nonce or expected,
+            nonce=bool(nonce),
+        )
 
     def authenticate_token(self, token: str) -> Caller:
         """A fixed `AppKey:AppSecret` token, for senders that cannot sign (bucket events)."""
@@ -130,7 +156,7 @@ class KeyRing:
         record = self._active(key_id)
         if not hmac.compare_digest(_sha256(secret), record.secret_hash):
             raise UnauthorizedError("wrong secret")
-        return Caller(key_id, record.account_id)
+        return Caller(key_id, record.account_id, admin=record.admin)
 
     def _active(self, key_id: str) -> ApiKeyRecord:
         record = self._keys.get(key_id)
@@ -139,8 +165,13 @@ class KeyRing:
         return record
 
 
-def facepipe_sign(secret: str, method: str, path: str, timestamp: str, body: bytes) -> str:
-    message = "\n".join((method.upper(), path, timestamp, hashlib.sha256(body).hexdigest()))
+def facepipe_sign(
+    secret: str, method: str, path: str, timestamp: str, body: bytes, *, nonce: str = ""
+) -> str:
+    parts = [method.upper(), path, timestamp, hashlib.sha256(body).hexdigest()]
+    if nonce:
+        parts.append(nonce)
+    message = "\n".join(parts)
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
@@ -150,15 +181,26 @@ def ctyun_sign(key_id: str, secret: str, timestamp: str, path: str, body: bytes)
 
 
 def signed_headers(
-    key_id: str, secret: str, method: str, path: str, body: bytes, *, now: float | None = None
+    key_id: str,
+    secret: str,
+    method: str,
+    path: str,
+    body: bytes,
+    *,
+    now: float | None = None,
+    nonce: str | None = None,
 ) -> dict[str, str]:
-    """The headers of a facepipe-signed request (`path` with its query string)."""
+    """The headers of a facepipe-signed request (`path` with its query string); with a
+    `nonce`, the service refuses a second request carrying it."""
     stamp = str(int(time.time() if now is None else now))
-    return {
+    headers = {
         "X-Facepipe-Key": key_id,
         "X-Facepipe-Timestamp": stamp,
-        "X-Facepipe-Signature": facepipe_sign(secret, method, path, stamp, body),
+        "X-Facepipe-Signature": facepipe_sign(secret, method, path, stamp, body, nonce=nonce or ""),
     }
+    if nonce:
+        headers["X-Facepipe-Nonce"] = nonce
+    return headers
 
 
 def _derive(master: bytes, purpose: str, key_id: str) -> bytes:
@@ -170,6 +212,8 @@ def _sha256(text: str) -> str:
 
 
 def _parse_stamp(stamp: str, *, milliseconds: bool) -> float:
-    if not stamp.isdigit():
-        raise UnauthorizedError(f"timestamp {stamp!r} is not a number")
+    # ASCII digits only (str.isdigit also takes e.g. fullwidth digits), and no more than a
+    # millisecond clock has until the year 2286.
+    if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= MAX_STAMP_DIGITS):
+        raise UnauthorizedError("the timestamp is not a Unix time in digits")
     return int(stamp) / 1000 if milliseconds else float(stamp)

@@ -76,6 +76,14 @@ class SourceSettings(BaseSettings):
     http_max_redirects: int = Field(default=5, ge=0)
     # CIDRs exempt from the private-address guard; empty in production, loopback in tests.
     http_allow_networks: list[str] = Field(default_factory=list)
+    # Buckets that API callers and bucket-event senders may name (`pipeline.sources.policy`):
+    # `s3://photos-*`, `oss://intake` or `photos-*` (either scheme), each optionally for one
+    # account only, as `account=pattern`. Empty: no bucket through the API. Backfills and
+    # queue-fed triggers are run by the operator and are not limited by it.
+    allowed_buckets: list[str] = Field(default_factory=list)
+    # Hosts an `oss://<bucket>.<endpoint>/<object>` URI may name (shell patterns, no port):
+    # the endpoint comes from the URI, so it must not be able to point inside the network.
+    oss_endpoint_hosts: list[str] = Field(default_factory=lambda: ["oss-*.aliyuncs.com"])
 
 
 class WorkerSettings(BaseSettings):
@@ -95,6 +103,15 @@ class WorkerSettings(BaseSettings):
     retry_backoff_max: int = Field(default=60, ge=1)
     max_tasks_per_child: int = Field(default=1000, ge=1)
     max_memory_per_child_kb: int = Field(default=1_500_000, ge=100_000)
+    # How often the scheduler (`facepipe worker --beat`) looks for stalled jobs.
+    sweep_interval: float = Field(default=60.0, gt=0)
+
+    @property
+    def stall_timeout(self) -> float:
+        """Seconds a `running` or `retrying` job may go without progress before the sweep
+        fails it: past a redelivery (visibility timeout), a whole run (time limit) and the
+        longest retry wait, its message can only have been lost."""
+        return self.visibility_timeout + self.time_limit + self.retry_backoff_max + 60
 
 
 class ApiSettings(BaseSettings):
@@ -118,6 +135,12 @@ class ApiSettings(BaseSettings):
     inline_ttl: int = Field(default=24 * 3600, ge=60)
     # Signed requests older (or newer) than this are refused as replays.
     signature_max_age: float = Field(default=300.0, gt=0)
+    # Within that window, refuse a second request with the same signature. A nonce a client
+    # sends (X-Facepipe-Nonce) is refused on reuse either way; this covers clients that send
+    # none, at the cost of refusing an identical request re-sent within the same second.
+    replay_cache: bool = False
+    # All request headers together; more answers 431 (uvicorn's h11 parser enforces it too).
+    max_header_bytes: int = Field(default=64 * 1024, ge=4096)
 
 
 class WebhookSettings(BaseSettings):

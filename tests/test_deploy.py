@@ -80,3 +80,13 @@ def test_every_facepipe_variable_is_a_real_setting() -> None:
                 if name.startswith("FACEPIPE_"):
                     assert name in known, name
     assert "FACEPIPE_API_MASTER_KEY" in known
+
+
+def test_redis_never_evicts_queue_data() -> None:
+    services = yaml.safe_load((DEPLOY / "compose.yaml").read_text())["services"]
+    compose = services["redis"]["command"]
+    [statefulset] = [d for d in manifests() if d["kind"] == "StatefulSet"]
+    k8s = statefulset["spec"]["template"]["spec"]["containers"][0]["args"]
+    for args in (compose, k8s):
+        assert "--maxmemory" in args
+        assert args[args.index("--maxmemory-policy") + 1] == "noeviction"

@@ -75,7 +75,38 @@ def test_oss_event_plain_and_base64() -> None:
     assert parse_event(base64.b64encode(json.dumps(oss).encode())) == expected
 
 
-@pytest.mark.parametrize("body", ["not json", "[1, 2]", json.dumps({"other": 1})])
-def test_unreadable_bodies_are_invalid_requests(body: str) -> None:
+CREATED = "ObjectCreated:Put"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "not json",
+        "[1, 2]",
+        json.dumps({"other": 1}),
+        json.dumps({"Records": 5}),
+        json.dumps({"Records": [5]}),
+        json.dumps({"Records": [{"eventName": CREATED, "s3": {"bucket": {"name": "b"}}}]}),
+        json.dumps({"Records": [{"eventName": CREATED, "s3": "x"}]}),
+        json.dumps({"events": [{"eventName": CREATED, "oss": {"object": {"key": 7}}}]}),
+        json.dumps(
+            {"Records": [{"eventName": CREATED, "s3": {"bucket": {"name": "b"}, "object": {}}}]}
+        ),
+        json.dumps(
+            {
+                "Records": [
+                    {
+                        "eventName": CREATED,
+                        "s3": {"bucket": {"name": "b"}, "object": {"key": "a%00.jpg"}},
+                    }
+                ]
+            }
+        ),
+        b"\xff\xfe{not utf-8",
+        "[" * 100_000 + "]" * 100_000,
+    ],
+    ids=lambda body: repr(body[:40]),
+)
+def test_unreadable_bodies_are_invalid_requests(body: str | bytes) -> None:
     with pytest.raises(InvalidRequestError):
         parse_event(body)

@@ -37,15 +37,22 @@ def create_app(settings: Settings) -> Celery:
         task_routes={
             "facepipe.deliver_webhook": {"queue": "webhooks"},
             "facepipe.sweep_webhooks": {"queue": "webhooks"},
+            "facepipe.sweep_jobs": {"queue": "webhooks"},
         },
         # `celery beat` (or `facepipe worker --beat`, one per deployment) runs the scheduler
-        # that sends due webhook retries; a sweep nobody ran in time is dropped, not stacked.
+        # that sends due webhook retries and finishes stalled jobs; a sweep nobody ran in
+        # time is dropped, not stacked.
         beat_schedule={
             "sweep-webhooks": {
                 "task": "facepipe.sweep_webhooks",
                 "schedule": settings.webhooks.sweep_interval,
                 "options": {"expires": settings.webhooks.sweep_interval},
-            }
+            },
+            "sweep-jobs": {
+                "task": "facepipe.sweep_jobs",
+                "schedule": worker.sweep_interval,
+                "options": {"expires": worker.sweep_interval},
+            },
         },
         task_serializer="json",
         accept_content=["json"],

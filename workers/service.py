@@ -53,6 +53,11 @@ def register_service_commands(app: typer.Typer) -> None:
             port=settings.api.port if port is None else port,
             workers=workers,
             log_level="info",
+            # h11 bounds the request head it buffers (httptools does not): a client cannot
+            # make the server hold megabytes of headers. A little above the API's own limit,
+            # which answers 431 in the documented shape; past h11's, the connection closes.
+            http="h11",
+            h11_max_incomplete_event_size=settings.api.max_header_bytes + 8 * 1024,
         )
 
     @app.command("openapi")
@@ -64,9 +69,12 @@ def register_service_commands(app: typer.Typer) -> None:
     def keys_create(
         account: Annotated[str, typer.Option(help="Account id (the callback checksum's uid).")],
         name: Annotated[str | None, typer.Option(help="A note to tell keys apart.")] = None,
+        admin: Annotated[
+            bool, typer.Option(help="Also reads jobs no key submitted (backfills, triggers).")
+        ] = False,
     ) -> None:
         """Create a key; prints its AppKey, AppSecret and webhook secret (shown only here)."""
-        credentials = _keyring(Settings()).create(account, name)
+        credentials = _keyring(Settings()).create(account, name, admin=admin)
         typer.echo(
             json.dumps(
                 {
@@ -92,7 +100,8 @@ def register_service_commands(app: typer.Typer) -> None:
         """Keys with their account, name and state (never a secret)."""
         for key in _keyring(Settings()).list():
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
-            typer.echo(f"{key.key_id}\t{key.account_id}\t{key.name or ''}\t{state}")
+            role = "admin" if key.admin else "key"
+            typer.echo(f"{key.key_id}\t{key.account_id}\t{key.name or ''}\t{role}\t{state}")
 
     @webhooks_app.command("replay")
     def webhooks_replay(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import Task
@@ -18,9 +19,11 @@ from pipeline.errors import (
     ProcessingTimeoutError,
     RedeliveryLimitError,
     TransientError,
+    error_named,
 )
 from pipeline.jobs import failure_result, run_job
 from pipeline.notices import publish
+from pipeline.sources.inline import is_inline
 from pipeline.store import Finish, JobRecord
 from pipeline.vision.engine import FaceEngine
 from pipeline.vision.models import load_models
@@ -73,12 +76,15 @@ def process(task: Task[Any, Any], task_id: str) -> str:
     try:
         outcome = run_job(task_id, record.spec, rt.sources, rt.settings)
     except TransientError as exc:
-        if task.request.retries >= rt.settings.worker.max_retries:
+        # Counted in the job's row, not by Celery: its count is per message and its default
+        # cap (3) would drop the message with the row left `retrying`.
+        if record.retries >= rt.settings.worker.max_retries:
             return _fail(rt, record, delivery, exc)
         rt.store.mark_retrying(task_id, delivery, exc)
-        countdown = _backoff(task.request.retries, rt.settings.worker.retry_backoff_max)
+        countdown = _backoff(record.retries, rt.settings.worker.retry_backoff_max)
         logger.info("job %s: %s; retrying in %.1f s", task_id, exc.message, countdown)
-        raise task.retry(countdown=countdown, max_retries=None) from exc
+        # If this send fails, the sweep (`sweep_jobs`) finishes the job with this error.
+        raise task.retry(countdown=countdown) from exc
     except FacepipeError as exc:
         return _fail(rt, record, delivery, exc)
     except SoftTimeLimitExceeded:
@@ -93,6 +99,29 @@ def process(task: Task[Any, Any], task_id: str) -> str:
     return "succeeded"
 
 
+def sweep_stalled(rt: Runtime) -> int:
+    """Fail every job stalled past `stall_timeout` with its last error; returns how many."""
+    idle_since = datetime.now(UTC) - timedelta(seconds=rt.settings.worker.stall_timeout)
+    finished = 0
+    for record in rt.store.stalled(idle_since):
+        error = _stalled_error(record, rt.settings.worker.stall_timeout)
+        result = failure_result(record.task_id, record.spec, error)
+        finish = rt.store.abandon(record.task_id, idle_since, error, result)
+        if finish:
+            finished += 1
+            logger.warning("job %s stalled; failed with %s", record.task_id, error.code)
+        _finished(rt, record, finish)
+    return finished
+
+
+def _stalled_error(record: JobRecord, timeout: float) -> FacepipeError:
+    if record.status == "retrying" and record.error_name is not None:
+        # The transient error it was retrying: its code says what went wrong.
+        error = error_named(record.error_name)
+        return error(f"{record.error_msg} (its retry was lost; gave up after {timeout:.0f} s)")
+    return ProcessingTimeoutError(f"no worker finished the job within {timeout:.0f} s")
+
+
 def _fail(rt: Runtime, record: JobRecord, delivery: str, error: FacepipeError) -> str:
     result = failure_result(record.task_id, record.spec, error)
     _finished(rt, record, rt.store.fail(record.task_id, delivery, error, result))
@@ -101,7 +130,12 @@ def _fail(rt: Runtime, record: JobRecord, delivery: str, error: FacepipeError) -
 
 
 def _finished(rt: Runtime, record: JobRecord, finish: Finish) -> None:
-    """After the result is committed: hand its webhook to the queue, wake a sync caller."""
+    """After the result is committed: hand its webhook to the queue, wake a sync caller,
+    and drop the job's inline payloads (a final job never reads them again)."""
+    if finish:
+        for ref in (record.spec.source, record.spec.target):
+            if ref is not None and is_inline(ref):
+                rt.sources.inline.discard(ref)
     if finish.delivery_id is not None:
         # If this message is lost, the scheduler finds the delivery due after its lease.
         send_deliveries([finish.delivery_id])
@@ -119,16 +153,23 @@ def _redelivered(record: JobRecord) -> str:
     return f"delivered {record.attempts} times without finishing (it keeps killing its worker)"
 
 
-@app.task(bind=True, name="facepipe.detect")
+@app.task(name="facepipe.sweep_jobs")
+def sweep_jobs() -> int:
+    """Finish jobs whose messages were lost (run by the scheduler, `--beat`)."""
+    return sweep_stalled(runtime())
+
+
+# max_retries=None: the job's row counts transient retries (see `process`), not Celery.
+@app.task(bind=True, name="facepipe.detect", max_retries=None)
 def detect(self: Task[Any, Any], task_id: str) -> str:
     return process(self, task_id)
 
 
-@app.task(bind=True, name="facepipe.attributes")
+@app.task(bind=True, name="facepipe.attributes", max_retries=None)
 def attributes(self: Task[Any, Any], task_id: str) -> str:
     return process(self, task_id)
 
 
-@app.task(bind=True, name="facepipe.compare")
+@app.task(bind=True, name="facepipe.compare", max_retries=None)
 def compare(self: Task[Any, Any], task_id: str) -> str:
     return process(self, task_id)

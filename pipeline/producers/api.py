@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -37,19 +38,16 @@ from prometheus_client import (
     generate_latest,
 )
 from sqlalchemy import text
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.contract import CompareResponse, DetectResponse
 from pipeline.dialects import FORMAT_PARAM, Dialect, dialect_of, render
 from pipeline.errors import (
     CompareImageTooLargeError,
     FacepipeError,
-    InternalError,
     InvalidRequestError,
     MalformedRequestError,
-    RequestTooLargeError,
     SyncTimeoutError,
-    ThrottledError,
     UrlTooLongError,
     ctyun_code,
 )
@@ -63,20 +61,25 @@ from pipeline.producers.api_requests import (
     DetectRequest,
     ResultsRequest,
 )
+from pipeline.producers.gate import RequestGate, Shield, caller_of, error_response
 from pipeline.producers.queue import JobQueue, QueueName, submit_and_enqueue
 from pipeline.ratelimit import RateLimit
 from pipeline.settings import Settings
 from pipeline.sources import ImageRef
-from pipeline.sources.guard import check_url, parse_networks
+from pipeline.sources.guard import check_parsable, check_url, parse_networks
 from pipeline.sources.inline import parking
 from pipeline.sources.local import BASE64_PREFIX
+from pipeline.sources.policy import BucketPolicy
 from pipeline.sources.s3 import BUCKET_SCHEMES
 from pipeline.store import TERMINAL, JobRecord, ResultStore
 
 logger = logging.getLogger(__name__)
 
 QUEUE: QueueName = "realtime"
-URL_SCHEMES = ("http://", "https://", BASE64_PREFIX, *(f"{s}://" for s in BUCKET_SCHEMES))
+BUCKET_PREFIXES = tuple(f"{scheme}://" for scheme in BUCKET_SCHEMES)
+URL_SCHEMES = ("http://", "https://", BASE64_PREFIX, *BUCKET_PREFIXES)
+# Task ids are uuid4 hex; anything else cannot name a task (and is not looked up).
+TASK_ID = re.compile(r"[0-9a-f]{32}")
 # Pending results, as the documented async mode reports them.
 PROCESSING = {"code": 280, "msg": "PROCESSING"}
 
@@ -97,13 +100,17 @@ class Service:
         self.limit = RateLimit(settings.api.rate_limit_url or redis_url, settings.api.rate_limit)
         self.metrics = _Metrics(queue)
         self.allow = parse_networks(settings.sources.http_allow_networks)
+        self.buckets = BucketPolicy(settings.sources)
 
     async def close(self) -> None:
         await self.notices.aclose()
         self.store.close()
 
-    async def image_ref(self, url: str, data_id: str | None = None) -> ImageRef:
-        """The job's reference to `url`; an inline image is parked in Redis first."""
+    async def image_ref(self, url: str, caller: Caller, data_id: str | None = None) -> ImageRef:
+        """The job's reference to `url`; an inline image is parked in Redis first.
+
+        A bucket URI must name a bucket the caller's account may read (403 otherwise).
+        """
         limit = self.settings.api.max_url_chars
         # The documented 2,048 characters are for URLs; inline images have their own limit.
         if len(url) > limit and not url.startswith(BASE64_PREFIX):
@@ -112,19 +119,26 @@ class Service:
             raise InvalidRequestError(
                 "url must be http(s)://, s3://, oss:// or base64://, not " + repr(url[:40])
             )
+        if url.startswith(BUCKET_PREFIXES):
+            self.buckets.check(url, caller.account_id)
+        elif not url.startswith(BASE64_PREFIX):
+            check_parsable(url)
         if url.startswith(BASE64_PREFIX):
             payload = url[len(BASE64_PREFIX) :]
-            uri, key = parking(payload)
+            uri, key = parking()
             await self.notices.set(key, payload, ex=self.settings.api.inline_ttl)
             return ImageRef(uri, data_id=data_id)
         return ImageRef(url, data_id=data_id)
 
-    async def compare_spec(self, body: CompareRequest) -> JobSpec:
+    async def compare_spec(self, body: CompareRequest, caller: Caller) -> JobSpec:
         source, target = body.images()
         for image in (source, target):
             _check_inline_size(image, self.settings.api.max_compare_image_bytes)
         return JobSpec(
-            "compare", await self.image_ref(source), await self.image_ref(target), params=_call()
+            "compare",
+            await self.image_ref(source, caller),
+            await self.image_ref(target, caller),
+            params=_call(),
         )
 
     async def checked_callback(self, callback: str | None) -> str | None:
@@ -193,36 +207,12 @@ def _service(request: Request) -> Service:
 ServiceDep = Annotated[Service, Depends(_service)]
 
 
-async def authenticated(request: Request, service: ServiceDep) -> Caller:
-    """The request's key, from its signature; counts the request against the key's limit."""
-    body = await request.body()
-    query = request.url.query
-    path = request.url.path + (f"?{query}" if query else "")
-    caller = await run_in_threadpool(
-        service.keyring.authenticate,
-        request.method,
-        path,
-        request.headers,
-        body,
-        max_age=service.settings.api.signature_max_age,
-    )
-    await service.limit.hit(caller.key_id)
-    return caller
-
-
-async def event_sender(request: Request, service: ServiceDep) -> Caller:
-    """Like `authenticated`, or a fixed `Authorization: Bearer <AppKey>:<AppSecret>`: bucket
-    notifications (MinIO's webhook target, ...) cannot sign each request."""
-    token = request.headers.get("authorization", "")
-    if not token.lower().startswith("bearer "):
-        return await authenticated(request, service)
-    caller = await run_in_threadpool(service.keyring.authenticate_token, token[7:].strip())
-    await service.limit.hit(caller.key_id)
-    return caller
+def authenticated(request: Request) -> Caller:
+    """The request's key, found by `RequestGate` before the body was parsed."""
+    return caller_of(request.scope)
 
 
 Authenticated = Annotated[Caller, Depends(authenticated)]
-EventSender = Annotated[Caller, Depends(event_sender)]
 Format = Annotated[Dialect, Query()]
 router = APIRouter()
 
@@ -232,7 +222,9 @@ async def detect(
     body: DetectRequest, caller: Authenticated, service: ServiceDep, format: Format = "green"
 ) -> Any:
     """Detect faces and their quality within 6 s (`realtime` queue)."""
-    spec = JobSpec("detect", await service.image_ref(body.url, body.data_id), params=_call())
+    spec = JobSpec(
+        "detect", await service.image_ref(body.url, caller, body.data_id), params=_call()
+    )
     task_id, record = await service.run_sync(spec, caller)
     if record is None or record.result is None:
         timeout = service.sync_timeout(task_id)
@@ -258,7 +250,9 @@ async def asyncdetect(
     images = body.images()
     specs = [
         JobSpec(
-            "detect", await service.image_ref(image.url, image.data_id), params=_call() | dialect
+            "detect",
+            await service.image_ref(image.url, caller, image.data_id),
+            params=_call() | dialect,
         )
         for image in images
     ]
@@ -277,11 +271,13 @@ async def asyncdetect(
 async def results(body: ResultsRequest, caller: Authenticated, service: ServiceDep) -> Any:
     """The result of each task id; `code: 280` while it is still running.
 
-    A key sees the tasks it submitted, and those no key submitted (bucket events, backfills);
-    another key's task is answered 404, as if it did not exist.
+    A key sees the tasks it submitted; an admin key also sees those no key submitted
+    (backfills, queue-fed triggers). Another key's task is answered 404, as if it did not
+    exist, and so is an id that no task can have.
     """
-    found = await run_in_threadpool(_find, service.store, body.root)
-    records = {r.task_id: r for r in found if r.visible_to(caller.key_id)}
+    wellformed = [task_id for task_id in body.root if TASK_ID.fullmatch(task_id)]
+    found = await run_in_threadpool(_find, service.store, wellformed)
+    records = {r.task_id: r for r in found if r.visible_to(caller.key_id, admin=caller.admin)}
     data = []
     for task_id in body.root:
         record = records.get(task_id)
@@ -299,7 +295,7 @@ async def results(body: ResultsRequest, caller: Authenticated, service: ServiceD
 @router.post("/green/face/compare", tags=["compare"])
 async def compare(body: CompareRequest, caller: Authenticated, service: ServiceDep) -> Any:
     """CompareFaces (or ctyun compare): similarity 0-100 and thresholds by FAR, sync."""
-    task_id, record = await service.run_sync(await service.compare_spec(body), caller)
+    task_id, record = await service.run_sync(await service.compare_spec(body, caller), caller)
     if record is None:
         timeout = service.sync_timeout(task_id)
         result = CompareResponse.from_error(timeout, request_id=task_id).to_json()
@@ -311,7 +307,7 @@ async def compare(body: CompareRequest, caller: Authenticated, service: ServiceD
 @router.post("/green/face/asynccompare", tags=["compare"])
 async def asynccompare(body: CompareRequest, caller: Authenticated, service: ServiceDep) -> Any:
     """Submit a compare; the result comes by callback or `/green/face/results`."""
-    spec = await service.compare_spec(body)
+    spec = await service.compare_spec(body, caller)
     callback = await service.checked_callback(body.callback)
     (task_id,) = await service.submit_async([spec], caller, callback, body.seed)
     return {"Code": "200", "Success": True, "RequestId": task_id, "Message": "accepted"}
@@ -321,15 +317,33 @@ async def asynccompare(body: CompareRequest, caller: Authenticated, service: Ser
 async def bucket_event(
     source: Literal["s3", "minio", "oss"],
     request: Request,
-    _: EventSender,
+    caller: Authenticated,
     service: ServiceDep,
     task: Annotated[Literal["detect", "attributes"], Query()] = "detect",
 ) -> Any:
-    """Bucket notifications (S3 incl. SNS envelopes, MinIO, OSS): a job per new object."""
-    specs = [JobSpec(task, ref) for ref in parse_event(await request.body())]
-    # Bulk, deduplicated by idempotency key: a redelivered event adds nothing.
+    """Bucket notifications (S3 incl. SNS envelopes, MinIO, OSS): a job per new object.
+
+    Signed, or with `Authorization: Bearer <AppKey>:<AppSecret>` for senders that cannot
+    sign. Every bucket named must be allowed for the key's account, or nothing is enqueued.
+    """
+    try:
+        refs = parse_event(await request.body())
+    except InvalidRequestError as exc:  # the request itself is malformed: nothing to store
+        raise MalformedRequestError(exc.message) from exc
+    for ref in refs:
+        service.buckets.check(ref.uri, caller.account_id)
+    specs = [JobSpec(task, ref) for ref in refs]
+    # Bulk, deduplicated by idempotency key: a redelivered event adds nothing. The jobs
+    # belong to the sending key (unless another producer made them first).
     submissions, sent_count = await run_in_threadpool(
-        submit_and_enqueue, specs, service.store, service.queue, "bulk"
+        functools.partial(
+            submit_and_enqueue,
+            specs,
+            service.store,
+            service.queue,
+            "bulk",
+            owner_key=caller.key_id,
+        )
     )
     sent = [submission.task_id for submission in submissions if submission.enqueue]
     return {"code": 200, "msg": "OK", "source": source, "enqueued": sent_count, "taskIds": sent}
@@ -343,18 +357,23 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", tags=["operations"])
 async def readyz(service: ServiceDep) -> Response:
-    """The broker and the store answer (503 with the failing check otherwise)."""
+    """The broker and the store answer (503 with the failing check otherwise).
+
+    Unauthenticated, so it names the failing check and nothing more (the log has why).
+    """
     checks: dict[str, str] = {}
     try:
         await asyncio.wait_for(service.notices.ping(), timeout=2)  # type: ignore[arg-type]
         checks["broker"] = "ok"
     except Exception as exc:  # any failure means not ready; say which
-        checks["broker"] = f"{type(exc).__name__}: {exc}"
+        logger.warning("readiness: the broker does not answer: %r", exc)
+        checks["broker"] = "unavailable"
     try:
         await run_in_threadpool(_ping_store, service.store)
         checks["store"] = "ok"
     except Exception as exc:
-        checks["store"] = f"{type(exc).__name__}: {exc}"
+        logger.warning("readiness: the results store does not answer: %r", exc)
+        checks["store"] = "unavailable"
     ready = all(value == "ok" for value in checks.values())
     return JSONResponse(checks, status_code=200 if ready else 503)
 
@@ -383,7 +402,6 @@ def create_api(settings: Settings, queue: JobQueue, *, broker_url: str) -> FastA
     )
     api.state.service = service
     api.include_router(router)
-    api.add_middleware(_BodyLimit, max_bytes=settings.api.max_body_bytes)
     _install_error_handlers(api)
 
     @api.middleware("http")
@@ -397,6 +415,9 @@ def create_api(settings: Settings, queue: JobQueue, *, broker_url: str) -> FastA
         service.metrics.seconds.labels(path).observe(time.perf_counter() - started)
         return response
 
+    # Added last = outermost: the gate runs before every route, the shield around it all.
+    api.add_middleware(RequestGate, service=service, settings=settings.api)
+    api.add_middleware(Shield)
     return api
 
 
@@ -434,18 +455,10 @@ def _ping_store(store: ResultStore) -> None:
         connection.execute(text("SELECT 1"))
 
 
-def _error_response(error: FacepipeError) -> JSONResponse:
-    headers = {}
-    if isinstance(error, ThrottledError):
-        headers["Retry-After"] = str(error.retry_after)
-    body = {**error.to_dict(), "requestId": uuid.uuid4().hex}
-    return JSONResponse(body, status_code=error.http_status, headers=headers)
-
-
 def _install_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(FacepipeError)
     async def facepipe_error(_: Request, exc: FacepipeError) -> JSONResponse:
-        return _error_response(exc)
+        return error_response(exc)
 
     @api.exception_handler(RequestValidationError)
     async def invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -453,12 +466,20 @@ def _install_error_handlers(api: FastAPI) -> None:
             f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
             for error in exc.errors()[:5]
         )
-        return _error_response(MalformedRequestError(problems or "malformed request"))
+        return error_response(MalformedRequestError(problems or "malformed request"))
 
-    @api.exception_handler(Exception)
-    async def bug(_: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unexpected error")
-        return _error_response(InternalError(f"{type(exc).__name__}: {exc}"))
+    @api.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # The framework's own refusals (an unparseable body, an unknown route, a wrong
+        # method), in the documented shape instead of {"detail": ...}.
+        if exc.status_code == 400:
+            return error_response(MalformedRequestError("the body is not valid UTF-8 JSON"))
+        body = {"code": exc.status_code, "error": "HttpError", "msg": str(exc.detail)}
+        return JSONResponse(
+            {**body, "requestId": uuid.uuid4().hex},
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )
 
 
 class _Metrics:
@@ -482,34 +503,3 @@ class _Metrics:
         )
         for name in ("realtime", "bulk", "webhooks"):
             depth.labels(name).set_function(lambda name=name: queue.depth(name))  # type: ignore[misc]
-
-
-class _BodyLimit:
-    """Refuses bodies over the documented request size before reading them whole."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        too_large = RequestTooLargeError(
-            f"the request body is larger than {self.max_bytes // (1024 * 1024)} MB"
-        )
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await _error_response(too_large)(scope, receive, send)
-            return
-        received = 0
-
-        async def counted() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise too_large
-            return message
-
-        await self.app(scope, counted, send)

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, model_validator
 from pydantic.alias_generators import to_camel
 
 # One async call submits at most this many images (the `tasks` form).
 MAX_TASKS = 100
+
+
+def _without_nul(value: str) -> str:
+    # JSON can carry "\u0000", but no URL, id or seed has one, and PostgreSQL text refuses it.
+    if "\x00" in value:
+        raise ValueError("must not contain a NUL character")
+    return value
+
+
+# Every string a request carries.
+Text = Annotated[str, AfterValidator(_without_nul)]
 
 
 class _Body(BaseModel):
@@ -17,27 +28,27 @@ class _Body(BaseModel):
 
 
 class DetectTask(_Body):
-    data_id: str | None = Field(default=None, max_length=256)
-    url: str
+    data_id: Text | None = Field(default=None, max_length=256)
+    url: Text
 
 
 class DetectRequest(_Body):
     """`/green/face/detect`: `url` is http(s)://, s3://, oss:// or base64://."""
 
-    biz_type: str | None = None
-    data_id: str | None = Field(default=None, max_length=256)
-    url: str
+    biz_type: Text | None = None
+    data_id: Text | None = Field(default=None, max_length=256)
+    url: Text
 
 
 class AsyncDetectRequest(_Body):
     """`/green/face/asyncdetect`: one `url`, or up to 100 `tasks`; optional signed callback."""
 
-    biz_type: str | None = None
-    data_id: str | None = Field(default=None, max_length=256)
-    url: str | None = None
+    biz_type: Text | None = None
+    data_id: Text | None = Field(default=None, max_length=256)
+    url: Text | None = None
     tasks: list[DetectTask] | None = Field(default=None, min_length=1, max_length=MAX_TASKS)
-    callback: str | None = None
-    seed: str | None = Field(default=None, max_length=256)
+    callback: Text | None = None
+    seed: Text | None = Field(default=None, max_length=256)
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
@@ -56,10 +67,10 @@ class AsyncDetectRequest(_Body):
         return [DetectTask(data_id=self.data_id, url=self.url)]
 
 
-class ResultsRequest(RootModel[list[str]]):
+class ResultsRequest(RootModel[list[Text]]):
     """`/green/face/results`: the task ids to look up."""
 
-    root: list[str] = Field(min_length=1, max_length=MAX_TASKS)
+    root: list[Text] = Field(min_length=1, max_length=MAX_TASKS)
 
 
 ImageType = Literal["FacePic", "IDPic"]
@@ -71,14 +82,14 @@ class CompareRequest(BaseModel):
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
-    source_image_value: str | None = Field(default=None, alias="SourceImageValue")
-    target_image_value: str | None = Field(default=None, alias="TargetImageValue")
+    source_image_value: Text | None = Field(default=None, alias="SourceImageValue")
+    target_image_value: Text | None = Field(default=None, alias="TargetImageValue")
     source_image_type: ImageType = Field(default="FacePic", alias="SourceImageType")
     target_image_type: ImageType = Field(default="FacePic", alias="TargetImageType")
-    img1_base64: str | None = Field(default=None, alias="img1Base64")
-    img2_base64: str | None = Field(default=None, alias="img2Base64")
-    callback: str | None = None
-    seed: str | None = Field(default=None, max_length=256)
+    img1_base64: Text | None = Field(default=None, alias="img1Base64")
+    img2_base64: Text | None = Field(default=None, alias="img2Base64")
+    callback: Text | None = None
+    seed: Text | None = Field(default=None, max_length=256)
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:

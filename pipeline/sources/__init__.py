@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from pipeline.errors import InvalidRequestError
 from pipeline.settings import Settings
 from pipeline.sources.base import Fetcher, ImageRef
 from pipeline.sources.http import HttpFetcher
@@ -24,7 +25,10 @@ class Sources:
         self.inline = InlineFetcher(settings.broker_url)
 
     def fetcher_for(self, uri: str) -> Fetcher:
-        scheme = urlsplit(uri).scheme
+        try:
+            scheme = urlsplit(uri).scheme
+        except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+            raise InvalidRequestError(f"the URI cannot be parsed: {exc}") from exc
         if scheme in BUCKET_SCHEMES:
             return self.buckets
         if scheme in ("http", "https"):

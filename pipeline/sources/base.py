@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Protocol
+
+from pipeline.errors import InvalidRequestError
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,11 @@ class ImageRef:
     etag: str | None = None
     version: str | None = None
     data_id: str | None = None
+
+    def __post_init__(self) -> None:
+        # No store can keep a NUL (PostgreSQL text refuses it), and no real name has one.
+        if any(value is not None and "\x00" in value for value in astuple(self)):
+            raise InvalidRequestError("an image reference contains a NUL character")
 
 
 class Fetcher(Protocol):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 from pipeline.errors import InvalidRequestError, SourceUnavailableError, UnsafeUrlError
 
@@ -66,12 +66,20 @@ def is_public(address: IPAddress, allow: tuple[IPNetwork, ...] = ()) -> bool:
     return address.is_global and not address.is_multicast
 
 
+def check_parsable(url: str) -> tuple[SplitResult, str | None]:
+    """`url` split, and its host; `InvalidRequestError` when it cannot be parsed."""
+    try:
+        parts = urlsplit(url)
+        return parts, parts.hostname
+    except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+        raise InvalidRequestError(f"the URL cannot be parsed: {exc}") from exc
+
+
 def check_url(url: str, allow: tuple[IPNetwork, ...] = ()) -> CheckedUrl:
     """Resolve `url`'s host and refuse it unless every address it resolves to is public."""
-    parts = urlsplit(url)
+    parts, host = check_parsable(url)
     if parts.scheme not in ("http", "https"):
         raise InvalidRequestError(f"only http and https URLs are allowed, not {parts.scheme!r}")
-    host = parts.hostname
     if not host:
         raise InvalidRequestError(f"the URL has no host: {url!r}")
     try:
@@ -81,7 +89,8 @@ def check_url(url: str, allow: tuple[IPNetwork, ...] = ()) -> CheckedUrl:
     addresses = _resolve(host, port)
     refused = [a for a in addresses if not is_public(a, allow)]
     if refused:
-        raise UnsafeUrlError(f"{host} resolves to a non-public address ({refused[0]}); refused")
+        # The address is not named: it would let a caller map the internal network's DNS.
+        raise UnsafeUrlError(f"{host} resolves to a non-public address; refused")
     return CheckedUrl(url=url, scheme=parts.scheme, host=host, port=port, address=addresses[0])
 
 
@@ -92,6 +101,8 @@ def _resolve(host: str, port: int) -> list[IPAddress]:
         pass
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except UnicodeError as exc:  # a name IDNA cannot encode (an empty or 64+ char label)
+        raise InvalidRequestError(f"invalid host name {host[:80]!r}") from exc
     except socket.gaierror as exc:
         # Unknown names are permanent for the user, but resolver outages are not: only
         # EAI_NONAME is "this host does not exist".

@@ -7,9 +7,11 @@ URIs: `s3://bucket/key`, `oss://bucket/key` (endpoint from settings) and the doc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from functools import cache
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -32,6 +34,7 @@ from pipeline.errors import (
     SourceAccessDeniedError,
     SourceNotFoundError,
     SourceUnavailableError,
+    UnsafeUrlError,
 )
 from pipeline.settings import AddressingStyle, ImageLimits, SourceSettings
 from pipeline.sources.base import ImageRef
@@ -40,6 +43,11 @@ if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
 BUCKET_SCHEMES = ("s3", "oss")
+# What S3 and OSS accept in a bucket name (S3's legacy names included); botocore then
+# checks the stricter rules of the addressing style.
+BUCKET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,254}")
+# A DNS name without port, user or IP literal brackets.
+HOST_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 NOT_FOUND = frozenset({"NoSuchKey", "NoSuchBucket", "NotFound", "404", "NoSuchVersion"})
 DENIED = frozenset(
     {"AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "AllAccessDisabled"}
@@ -67,21 +75,48 @@ class ListedObject:
 
 
 def parse_location(uri: str, settings: SourceSettings) -> BucketLocation:
+    """Where a bucket URI points; the endpoint is always one the settings allow."""
     parts = urlsplit(uri)
     if parts.scheme not in BUCKET_SCHEMES or not parts.netloc:
         raise InvalidRequestError(f"not a bucket URI: {uri!r} (expected s3://bucket/key)")
     key = unquote(parts.path.lstrip("/"))
     if parts.scheme == "s3":
-        return BucketLocation("s3", parts.netloc, key, settings.s3_endpoint_url)
+        return BucketLocation("s3", _bucket_name(parts.netloc), key, settings.s3_endpoint_url)
     # OSS bucket names cannot contain dots, so a dot means the <bucket>.<endpoint> form.
     bucket, _, endpoint = parts.netloc.partition(".")
-    endpoint_url = f"https://{endpoint}" if endpoint else settings.oss_endpoint_url
+    endpoint_url = _oss_endpoint(endpoint, settings) if endpoint else settings.oss_endpoint_url
+    bucket = _bucket_name(bucket)
     if endpoint_url is None:
         raise InvalidRequestError(
             f"{uri!r} names no OSS endpoint; use oss://<bucket>.<endpoint>/<object> "
             "or set FACEPIPE_SOURCE_OSS_ENDPOINT_URL"
         )
     return BucketLocation("oss", bucket, key, endpoint_url)
+
+
+def _bucket_name(name: str) -> str:
+    if not BUCKET_NAME.fullmatch(name):
+        raise InvalidRequestError(f"{name[:64]!r} is not a bucket name")
+    return name
+
+
+def _oss_endpoint(host: str, settings: SourceSettings) -> str:
+    """`https://<host>` for an endpoint named in an OSS URI, if the settings allow that host.
+
+    The URI is the user's, and the server's credentials go wherever it points: a host that
+    is neither the configured endpoint nor one of `oss_endpoint_hosts` is refused, as is any
+    port or user part (which could aim the request at an internal service).
+    """
+    host = host.lower()
+    configured = settings.oss_endpoint_url
+    if configured is not None and urlsplit(configured).netloc.lower() == host:
+        return configured
+    plain = HOST_NAME.fullmatch(host) is not None
+    if plain and any(fnmatchcase(host, pattern.lower()) for pattern in settings.oss_endpoint_hosts):
+        return f"https://{host}"
+    raise UnsafeUrlError(
+        f"the OSS endpoint {host[:80]!r} is not an allowed one (FACEPIPE_SOURCE_OSS_ENDPOINT_HOSTS)"
+    )
 
 
 class BucketFetcher:

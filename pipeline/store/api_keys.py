@@ -19,13 +19,23 @@ class ApiKeyRecord:
     secret_hash: str
     created_at: datetime
     revoked_at: datetime | None
+    # Reads every job, also those no key submitted (see `JobRecord.visible_to`).
+    admin: bool = False
 
 
 class ApiKeys:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def add(self, key_id: str, *, account_id: str, name: str | None, secret_hash: str) -> None:
+    def add(
+        self,
+        key_id: str,
+        *,
+        account_id: str,
+        name: str | None,
+        secret_hash: str,
+        admin: bool = False,
+    ) -> None:
         with self._engine.begin() as connection:
             connection.execute(
                 table.insert().values(
@@ -33,6 +43,7 @@ class ApiKeys:
                     account_id=account_id,
                     name=name,
                     secret_hash=secret_hash,
+                    admin=admin,
                     created_at=datetime.now(UTC),
                 )
             )

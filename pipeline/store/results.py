@@ -17,6 +17,7 @@ from sqlalchemy import Engine, Row, and_, create_engine, event, func, or_, selec
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.sql.elements import ColumnElement
 
 from pipeline.dialects import dialect_of, render
 from pipeline.errors import FacepipeError
@@ -52,11 +53,12 @@ class JobRecord:
     created_at: datetime
     finished_at: datetime | None
     owner_key: str | None = None
+    retries: int = 0
 
-    def visible_to(self, key_id: str) -> bool:
-        """Whether the API key `key_id` may read this job: the key that submitted it, or
-        any key for jobs no key submitted (backfills, queue-fed bucket triggers)."""
-        return self.owner_key is None or self.owner_key == key_id
+    def visible_to(self, key_id: str, *, admin: bool = False) -> bool:
+        """Whether the API key `key_id` may read this job: the key that submitted it, or an
+        admin key (the only ones that see jobs no key submitted: backfills, triggers)."""
+        return admin or (self.owner_key is not None and self.owner_key == key_id)
 
     def to_json(self) -> dict[str, Any]:
         """The record as one JSONL export line."""
@@ -283,7 +285,7 @@ class ResultStore:
         """Store a successful result; False when the claim was lost to another delivery."""
         return self._finish(
             task_id,
-            delivery_id,
+            _held_by(delivery_id),
             status="succeeded",
             result=json.dumps(outcome.result),
             faces=outcome.faces,
@@ -299,7 +301,7 @@ class ResultStore:
         """Store a permanent failure with its code, and the error in the documented shape."""
         return self._finish(
             task_id,
-            delivery_id,
+            _held_by(delivery_id),
             status="failed",
             result=json.dumps(result),
             faces=None,
@@ -308,24 +310,61 @@ class ResultStore:
         )
 
     def mark_retrying(self, task_id: str, delivery_id: str, error: FacepipeError) -> None:
-        """Release the claim after a transient error; the retry message re-claims it."""
+        """Release the claim after a transient error and count the retry; the retry message
+        re-claims the job. The error stays stored: it is the job's code if it never recovers."""
         with self.engine.begin() as connection:
             connection.execute(
                 update(jobs)
                 .where(jobs.c.task_id == task_id, jobs.c.claimed_by == delivery_id)
-                .values(status="retrying", updated_at=_now(), **_error_columns(error))
+                .values(
+                    status="retrying",
+                    retries=jobs.c.retries + 1,
+                    updated_at=_now(),
+                    **_error_columns(error),
+                )
             )
 
-    def _finish(self, task_id: str, delivery_id: str, **values: Any) -> Finish:
+    def stalled(self, idle_since: datetime, *, limit: int = 500) -> list[JobRecord]:
+        """Jobs `retrying` or `running` with no progress since `idle_since`: their message
+        was lost (a broker that lost data, a retry that could not be sent)."""
+        query = (
+            select(jobs)
+            .where(jobs.c.status.in_(("retrying", "running")), jobs.c.updated_at < idle_since)
+            .order_by(jobs.c.updated_at)
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [_record(row) for row in connection.execute(query)]
+
+    def abandon(
+        self,
+        task_id: str,
+        idle_since: datetime,
+        error: FacepipeError,
+        result: dict[str, Any],
+    ) -> Finish:
+        """Fail a stalled job (see `stalled`) with `error`, unless it moved meanwhile."""
+        return self._finish(
+            task_id,
+            and_(
+                jobs.c.status.in_(("retrying", "running")),
+                jobs.c.updated_at < idle_since,
+            ),
+            status="failed",
+            result=json.dumps(result),
+            faces=None,
+            qualified_faces=None,
+            **_error_columns(error),
+        )
+
+    def _finish(self, task_id: str, claim: ColumnElement[bool], **values: Any) -> Finish:
+        """Store a final state if the job still satisfies `claim`, with its webhook delivery
+        in the same transaction."""
         now = _now()
         with self.engine.begin() as connection:
             callback = connection.execute(
                 update(jobs)
-                .where(
-                    jobs.c.task_id == task_id,
-                    jobs.c.claimed_by == delivery_id,
-                    jobs.c.status == "running",
-                )
+                .where(jobs.c.task_id == task_id, claim)
                 .values(updated_at=now, finished_at=now, **values)
                 .returning(
                     jobs.c.callback_url, jobs.c.callback_seed, jobs.c.callback_key, jobs.c.params
@@ -451,6 +490,10 @@ def _create_engine(url: str) -> Engine:
     return engine
 
 
+def _held_by(delivery_id: str) -> ColumnElement[bool]:
+    return and_(jobs.c.claimed_by == delivery_id, jobs.c.status == "running")
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -519,6 +562,7 @@ def _record(row: Row[Any]) -> JobRecord:
         created_at=m["created_at"],
         finished_at=m["finished_at"],
         owner_key=m["owner_key"],
+        retries=m["retries"],
     )
 
 

@@ -7,6 +7,7 @@ change here needs a new migration (`alembic revision`), never an edit of an appl
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -16,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 
 metadata = MetaData()
@@ -39,6 +41,8 @@ jobs = Table(
     Column("status", String(16), nullable=False),
     # Deliveries that claimed the job; capped by FACEPIPE_WORKER_MAX_DELIVERIES.
     Column("attempts", Integer, nullable=False, server_default="0"),
+    # Transient failures retried so far; capped by FACEPIPE_WORKER_MAX_RETRIES.
+    Column("retries", Integer, nullable=False, server_default="0"),
     Column("claimed_by", String(64)),
     Column("error_code", Integer),
     Column("error_name", String(64)),
@@ -52,8 +56,8 @@ jobs = Table(
     Column("callback_seed", String(256)),
     # The API key that asked for the callback: its account id and webhook secret sign it.
     Column("callback_key", String(32)),
-    # The API key that submitted the job; only it can poll the result. Null for jobs from
-    # backfills and queue-fed bucket triggers, which belong to the deployment.
+    # The API key that submitted the job; only it (and admin keys) can poll the result. Null
+    # for jobs from backfills and queue-fed bucket triggers, which only admin keys can read.
     Column("owner_key", String(32)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
@@ -104,6 +108,8 @@ api_keys = Table(
     Column("account_id", String(64), nullable=False),
     Column("name", Text),
     Column("secret_hash", String(64), nullable=False),
+    # Reads every job, including those no key submitted (backfills, queue-fed triggers).
+    Column("admin", Boolean, nullable=False, server_default=false()),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
 )

@@ -150,6 +150,26 @@ def test_s3_failing_twice_then_answering_gives_one_result(pipeline: Pipeline) ->
     assert len(list(pipeline.store.find(prefix=uri))) == 1
 
 
+def test_s3_failing_for_good_ends_with_its_code_after_the_retry_budget(
+    pipeline: Pipeline,
+) -> None:
+    uri = pipeline.put("down/face.jpg", FACE)
+    pipeline.proxy.faults.errors["down/face.jpg"] = 1000
+    retries = pipeline.settings.worker.max_retries
+    pipeline.start_worker()
+    submissions, _ = submit_and_enqueue(
+        [JobSpec("detect", ImageRef(uri))], pipeline.store, pipeline.queue, "bulk"
+    )
+    [record] = wait_until(lambda: finished(pipeline.store, [submissions[0].task_id]), 90, "end")
+    assert (record.status, record.error_code) == ("failed", 503)
+    # More than Celery's own default of 3 retries, which used to leave the row `retrying`.
+    assert record.retries == retries == 5
+    assert record.attempts == retries + 1
+    assert pipeline.proxy.faults.seen["down/face.jpg"] == retries + 1
+    assert record.result is not None
+    assert record.result["code"] == 503
+
+
 def test_a_worker_killed_mid_task_loses_and_duplicates_nothing(pipeline: Pipeline) -> None:
     limits = {
         "FACEPIPE_WORKER_SOFT_TIME_LIMIT": "8",

@@ -48,7 +48,8 @@ class Receiver:
 
 @dataclass
 class LocalServer:
-    """Images (`/face.jpg`, `/slow.jpg`, `/redirect?to=`) and the webhook `/hook`."""
+    """Images (`/face.jpg`, `/slow.jpg`, `/broken.jpg`, `/redirect?to=`) and the webhook
+    `/hook`."""
 
     port: int
     receiver: Receiver = field(default_factory=Receiver)
@@ -71,6 +72,11 @@ def _serve(local: LocalServer) -> ThreadingHTTPServer:
                 return
             if self.path == "/slow.jpg":
                 time.sleep(local.slow_seconds)
+            if self.path == "/broken.jpg":  # an upstream that fails for good
+                self.send_response(500)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             self.send_response(200)
             self.send_header("Content-Type", "image/jpeg")
             self.send_header("Content-Length", str(len(FACE)))
@@ -163,6 +169,10 @@ def _running_service(tmp: Path, store_url: str) -> Iterator[Service]:
             "FACEPIPE_WORKER_SOFT_TIME_LIMIT": "20",
             "FACEPIPE_WORKER_TIME_LIMIT": "25",
             "FACEPIPE_WORKER_VISIBILITY_TIMEOUT": "30",
+            "FACEPIPE_WORKER_RETRY_BACKOFF_MAX": "1",
+            "FACEPIPE_WORKER_SWEEP_INTERVAL": "0.5",
+            # Any account may name `photos`; only account-1 its own `own-*` buckets.
+            "FACEPIPE_SOURCE_ALLOWED_BUCKETS": json.dumps(["photos", "account-1=s3://own-*"]),
         }
         worker = Worker(
             environment,
@@ -173,8 +183,8 @@ def _running_service(tmp: Path, store_url: str) -> Iterator[Service]:
         ).start()
         port = free_port()
         api = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--factory", "workers.service:api_app",
-             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
+            [sys.executable, "-m", "workers.cli", "api", "--host", "127.0.0.1",
+             "--port", str(port)],
             env={**os.environ, **environment},
             stdout=(tmp / "api.log").open("ab"),
             stderr=subprocess.STDOUT,

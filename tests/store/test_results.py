@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect
 
-from pipeline.errors import ImageDecodeError
+from pipeline.errors import ImageDecodeError, SourceUnavailableError
 from pipeline.jobs import JobOutcome, JobSpec, failure_result
 from pipeline.sources import ImageRef
 from pipeline.store import ResultStore
@@ -137,3 +137,44 @@ def test_checkpoints(store: ResultStore) -> None:
     assert store.checkpoint("detect:missing:s3://b/") == ("k200", 200)
     store.clear_checkpoint("detect:missing:s3://b/")
     assert store.checkpoint("detect:missing:s3://b/") is None
+
+
+def test_retries_are_counted_and_stalled_jobs_are_abandoned_once(store: ResultStore) -> None:
+    [retrying, running, fresh] = store.submit(specs(3), queue="bulk")
+    for job in (retrying, running, fresh):
+        store.claim(job.task_id, f"d-{job.task_id}")
+    store.mark_retrying(retrying.task_id, f"d-{retrying.task_id}", SourceUnavailableError("5xx"))
+    record = store.get(retrying.task_id)
+    assert record is not None
+    assert (record.status, record.retries, record.error_code) == ("retrying", 1, 503)
+
+    assert store.stalled(datetime.now(UTC) - timedelta(seconds=60)) == []
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    stalled = {r.task_id: r.status for r in store.stalled(later)}
+    assert stalled == {
+        retrying.task_id: "retrying",
+        running.task_id: "running",
+        fresh.task_id: "running",
+    }
+    error = SourceUnavailableError("gave up")
+    result = failure_result(retrying.task_id, specs(1)[0], error)
+    assert store.abandon(retrying.task_id, later, error, result)
+    assert not store.abandon(retrying.task_id, later, error, result)  # already final
+    # A delivery that still held the job cannot overwrite the abandoned result.
+    assert not store.complete(retrying.task_id, f"d-{retrying.task_id}", JobOutcome({}, 0, 0))
+    record = store.get(retrying.task_id)
+    assert record is not None
+    assert (record.status, record.error_code) == ("failed", 503)
+
+
+def test_jobs_no_key_submitted_are_visible_to_admin_keys_only(store: ResultStore) -> None:
+    [backfilled] = store.submit(specs(1), queue="bulk")
+    [owned] = store.submit(specs(1, etag="v2"), queue="realtime", owner_key="k1")
+    backfill_record, owned_record = store.get(backfilled.task_id), store.get(owned.task_id)
+    assert backfill_record is not None
+    assert owned_record is not None
+    assert not backfill_record.visible_to("k1")
+    assert backfill_record.visible_to("k1", admin=True)
+    assert owned_record.visible_to("k1")
+    assert not owned_record.visible_to("k2")
+    assert owned_record.visible_to("k2", admin=True)

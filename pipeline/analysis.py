@@ -46,13 +46,13 @@ def detect(
     the environment, which takes milliseconds; build them once when calling in a loop.
     """
     settings = settings or Settings()
-    decoded = decode(image, settings.limits)
+    decoded = decode(image, settings.limits, max_side=settings.engine.decode_max_side)
     faces = FaceEngine(settings.engine).analyse(decoded)
     return DetectResponse(
         data_id=data_id,
         task_id=task_id or new_task_id(),
-        extras=Extras(width=decoded.width, height=decoded.height),
-        faces=[_to_face(face) for face in faces],
+        extras=Extras(width=decoded.original_width, height=decoded.original_height),
+        faces=[_to_face(face, decoded.scale) for face in faces],
     )
 
 
@@ -60,11 +60,15 @@ def _angle(value: float) -> float | None:
     return None if math.isnan(value) else round(value, 2)
 
 
-def _to_face(face: FaceAnalysis) -> Face:
+def _to_face(face: FaceAnalysis, scale: float) -> Face:
+    """The documented face object; `scale` maps the box back to the original image."""
     box = face.box
     return Face(
         location=Location(
-            x=round(box.x, 1), y=round(box.y, 1), w=round(box.w, 1), h=round(box.h, 1)
+            x=round(box.x * scale, 1),
+            y=round(box.y * scale, 1),
+            w=round(box.w * scale, 1),
+            h=round(box.h * scale, 1),
         ),
         quality=Quality(
             blur=face.blur,
@@ -103,8 +107,11 @@ def compare(
     """
     settings = settings or Settings()
     engine = FaceEngine(settings.engine)
-    source_embedding = engine.largest_face_embedding(decode(source, settings.limits), "source")
-    target_embedding = engine.largest_face_embedding(decode(target, settings.limits), "target")
+    max_side = settings.engine.decode_max_side
+    source_image = decode(source, settings.limits, max_side=max_side)
+    source_embedding = engine.largest_face_embedding(source_image, "source")
+    target_image = decode(target, settings.limits, max_side=max_side)
+    target_embedding = engine.largest_face_embedding(target_image, "target")
     descriptor = settings.engine.descriptor
     mapping = score_mapping(descriptor)
     score = mapping.score(distance(source_embedding, target_embedding, descriptor))

@@ -20,6 +20,7 @@ all answer a given failure the same way::
     │   ├── UnsafeUrlError                 480  URL resolves to a private/metadata address
     │   ├── NoFaceError                    470  compare needs a face in each image
     │   ├── ProcessingTimeoutError         504  one image exceeded the worker's time limit
+    │   ├── MemoryLimitError               507  one image needed more than the job's memory
     │   └── RedeliveryLimitError           508  the job killed its worker too many times
     ├── TransientError                 retried with backoff
     │   ├── DownloadTimeoutError           408  download took longer than 3 s
@@ -169,6 +170,11 @@ class UnsafeUrlError(PermanentError):
 class ProcessingTimeoutError(PermanentError):
     code = 504
     name = "ProcessingTimeout"
+
+
+class MemoryLimitError(PermanentError):
+    code = 507
+    name = "MemoryLimitExceeded"
 
 
 class RedeliveryLimitError(PermanentError):

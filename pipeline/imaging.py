@@ -3,6 +3,14 @@
 The order of the checks is the point of this module: size and format are checked on the raw
 bytes, width and height on the header, and only then are pixels decoded, so that a
 decompression bomb is refused before it can allocate anything.
+
+What the limits accept can still be large (250 Mpx), and the engine looks at a few thousand
+pixels at most, so `decode` takes a `max_side`. A larger JPEG, PNG or WEBP is then shrunk
+while it is decoded, by libvips (`pyvips`): JPEG and WEBP at a reduced decode scale, PNG row
+by row, so the full-size image is never in memory (`python -m bench.hostile` measures it).
+BMP, which libvips does not read, is decoded by Pillow and reduced before any conversion
+copies it. The reduced image reports its `scale` against the original, and boxes are mapped
+back through it.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
+import pyvips
 from numpy.typing import NDArray
 from PIL import Image, ImageOps
 
@@ -29,10 +38,16 @@ from pipeline.settings import ImageLimits
 # facepipe enforces its own (documented) pixel limits before decoding; Pillow's lower default
 # guard would refuse images the contract allows.
 Image.MAX_IMAGE_PIXELS = None
+# A worker decodes each image once: libvips' operation cache would only hold memory.
+pyvips.cache_set_max(0)
 
 RGBImage = NDArray[np.uint8]
 
 ALLOWED_FORMATS: Final = ("PNG", "JPEG", "BMP", "GIF", "WEBP")
+# How libvips reports that it could not allocate memory (or a thread's stack).
+_ALLOCATION_FAILED: Final = ("out of memory", "Resource temporarily unavailable")
+# What libvips shrinks on load (GIF never needs it: its pixel limit is below any max_side).
+SHRINK_ON_LOAD_FORMATS: Final = ("PNG", "JPEG", "WEBP")
 
 # Leading bytes of formats we accept, and of common ones we refuse by name, so that a refusal
 # says what the file is rather than "cannot decode".
@@ -60,12 +75,14 @@ _TEXT_MARKUP: Final = ((b"<svg", "SVG"), (b"<?xml", "XML/SVG"), (b"<!doctype htm
 class DecodedImage:
     """An upright RGB image and what it was decoded from.
 
-    `width`/`height` are those of `pixels`, i.e. after EXIF orientation was applied; face
-    boxes are reported in this coordinate system.
+    `width`/`height` are those of `pixels`, i.e. after EXIF orientation was applied. `scale`
+    is original pixels per decoded pixel (1.0 unless `decode` reduced the image): face boxes
+    found in `pixels` times `scale` are boxes in the upright original.
     """
 
     pixels: RGBImage
     format: str
+    scale: float = 1.0
 
     @property
     def width(self) -> int:
@@ -74,6 +91,14 @@ class DecodedImage:
     @property
     def height(self) -> int:
         return int(self.pixels.shape[0])
+
+    @property
+    def original_width(self) -> int:
+        return round(self.width * self.scale)
+
+    @property
+    def original_height(self) -> int:
+        return round(self.height * self.scale)
 
 
 def sniff_format(data: bytes) -> str:
@@ -125,11 +150,14 @@ def check_dimensions(width: int, height: int, image_format: str, limits: ImageLi
         )
 
 
-def decode(data: bytes, limits: ImageLimits | None = None) -> DecodedImage:
+def decode(
+    data: bytes, limits: ImageLimits | None = None, *, max_side: int | None = None
+) -> DecodedImage:
     """Decode image bytes into an upright RGB array, enforcing every documented limit.
 
     GIF and animated WEBP give their first frame; transparency is composited onto white;
-    16-bit images are scaled to 8 bits; EXIF orientation is applied.
+    16-bit images are scaled to 8 bits; EXIF orientation is applied. With `max_side`, an
+    image whose longer side is larger comes back reduced to it (see the module docstring).
     """
     limits = limits or ImageLimits()
     if not data:
@@ -145,15 +173,52 @@ def decode(data: bytes, limits: ImageLimits | None = None) -> DecodedImage:
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageDecodeError(f"cannot read the {image_format} header: {exc}") from exc
     with image:
+        original = max(image.size)
         check_dimensions(image.width, image.height, image_format, limits)
         try:
-            image.load()
-            pixels = _to_rgb(ImageOps.exif_transpose(image))
+            if max_side is not None and original > max_side:
+                if image_format in SHRINK_ON_LOAD_FORMATS:
+                    pixels = _shrunk_on_load(data, max_side)
+                else:
+                    pixels = _to_rgb(ImageOps.exif_transpose(_reduced(image, max_side)))
+            else:
+                image.load()
+                pixels = _to_rgb(ImageOps.exif_transpose(image))
+        except pyvips.Error as exc:
+            if any(marker in str(exc) for marker in _ALLOCATION_FAILED):
+                # The job's memory cap (workers.limits), not the image's fault.
+                raise MemoryError(str(exc)) from exc
+            raise ImageDecodeError(f"the {image_format} data is corrupt: {exc}") from exc
         except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise ImageDecodeError(
                 f"the {image_format} data is corrupt or truncated: {exc}"
             ) from exc
-    return DecodedImage(pixels=pixels, format=image_format)
+    scale = original / max(pixels.shape[:2])
+    return DecodedImage(pixels=pixels, format=image_format, scale=scale)
+
+
+def _shrunk_on_load(data: bytes, max_side: int) -> RGBImage:
+    """Upright RGB pixels with the longer side `max_side`, never decoded at full size."""
+    image = pyvips.Image.thumbnail_buffer(data, max_side, height=max_side, size="down")
+    # 8-bit sRGB from grey, 16-bit and CMYK, with alpha kept as a band until flattened.
+    image = image.colourspace("srgb")
+    if image.hasalpha():
+        image = image.flatten(background=[255, 255, 255])
+    if image.format != "uchar":
+        image = image.cast("uchar")
+    pixels: RGBImage = np.ascontiguousarray(image.numpy()[:, :, :3])
+    return pixels
+
+
+def _reduced(image: Image.Image, max_side: int) -> Image.Image:
+    """`image` (a format libvips does not read) loaded and reduced to `max_side`."""
+    image.load()
+    if image.mode in ("P", "1"):  # palette indices cannot be averaged
+        image = image.convert("RGBA" if _has_alpha(image) else "RGB")
+    ratio = max_side / max(image.size)
+    size = (max(1, round(image.width * ratio)), max(1, round(image.height * ratio)))
+    # reducing_gap: integer box reduction first, then a filtered resize of the rest.
+    return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
 def _to_rgb(image: Image.Image) -> RGBImage:

@@ -16,7 +16,7 @@ from pipeline.analysis import compare, detect
 from pipeline.contract import CompareResponse, DetectResponse
 from pipeline.errors import FacepipeError, InvalidRequestError
 from pipeline.settings import Settings
-from pipeline.sources import ImageRef, Sources
+from pipeline.sources import Fetcher, ImageRef
 
 JobKind = Literal["detect", "attributes", "compare"]
 JOB_KINDS: tuple[JobKind, ...] = get_args(JobKind)
@@ -36,6 +36,11 @@ class JobSpec:
             raise InvalidRequestError(f"unknown job kind {self.kind!r}; use one of {JOB_KINDS}")
         if (self.kind == "compare") != (self.target is not None):
             raise InvalidRequestError("a compare job needs a target image; other kinds take none")
+
+    @property
+    def images(self) -> list[ImageRef]:
+        """The source, and the target of a compare."""
+        return [self.source] if self.target is None else [self.source, self.target]
 
     def idempotency_key(self) -> str:
         """sha256 over source URI + ETag/version + kind + params (+ the target for compare)."""
@@ -59,7 +64,7 @@ def _content_id(ref: ImageRef) -> list[str | None]:
     return [ref.uri, ref.etag, ref.version]
 
 
-def run_job(task_id: str, spec: JobSpec, sources: Sources, settings: Settings) -> JobOutcome:
+def run_job(task_id: str, spec: JobSpec, sources: Fetcher, settings: Settings) -> JobOutcome:
     """Fetch, decode and analyse. Raises `pipeline.errors` exceptions on failure."""
     image = sources.fetch(spec.source)
     if spec.kind == "compare":

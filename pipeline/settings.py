@@ -29,6 +29,10 @@ class EngineSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="FACEPIPE_ENGINE_", frozen=True)
 
+    # Larger images are decoded reduced to this longer side (JPEG at a reduced DCT scale):
+    # the memory and time of a 250 Mpx image stay bounded, and boxes are mapped back to the
+    # original. Faces smaller than about 40 px * (longer side / this) are then not found.
+    decode_max_side: int = Field(default=4096, ge=640)
     # The first detection pass runs on a copy whose longer side is at most this.
     detect_max_side: int = Field(default=640, ge=160)
     # The second pass (only when the first finds nothing) upsamples a copy of at most this.
@@ -103,15 +107,21 @@ class WorkerSettings(BaseSettings):
     retry_backoff_max: int = Field(default=60, ge=1)
     max_tasks_per_child: int = Field(default=1000, ge=1)
     max_memory_per_child_kb: int = Field(default=1_500_000, ge=100_000)
+    # What one job may allocate on top of a warm worker process (its models loaded); past
+    # it, allocations fail and the job is stored as 507 MemoryLimitExceeded instead of the
+    # machine swapping or the OOM killer taking the process. The largest documented image
+    # needs about 310 MB (`python -m bench.hostile`).
+    max_job_memory_mb: int = Field(default=1024, ge=64)
     # How often the scheduler (`facepipe worker --beat`) looks for stalled jobs.
     sweep_interval: float = Field(default=60.0, gt=0)
 
     @property
     def stall_timeout(self) -> float:
         """Seconds a `running` or `retrying` job may go without progress before the sweep
-        fails it: past a redelivery (visibility timeout), a whole run (time limit) and the
-        longest retry wait, its message can only have been lost."""
-        return self.visibility_timeout + self.time_limit + self.retry_backoff_max + 60
+        sends it again (or fails it, with no retry left): past a redelivery (visibility
+        timeout), a whole run (time limit) and the longest retry wait, its message can only
+        have been lost."""
+        return self.visibility_timeout + self.time_limit + self.retry_backoff_max + 30
 
 
 class ApiSettings(BaseSettings):

@@ -47,6 +47,19 @@ def test_detect_response_has_the_green_shape(faces_dir: Path) -> None:
 
 
 @pytest.mark.fixtures
+def test_a_reduced_decode_reports_boxes_in_the_original(faces_dir: Path) -> None:
+    data = (faces_dir / "obama.jpg").read_bytes()
+    full = detect(data).to_json()
+    reduced = detect(data, settings=Settings(engine=EngineSettings(decode_max_side=640)))
+    body = reduced.to_json()
+    assert body["extras"] == full["extras"] == {"width": 910, "height": 1137}
+    (expected,), (found,) = full["faces"], body["faces"]
+    for side in ("x", "y", "w", "h"):
+        # The same face, found on a copy of half the size, in the original's coordinates.
+        assert found["location"][side] == pytest.approx(expected["location"][side], abs=25)
+
+
+@pytest.mark.fixtures
 def test_without_attributes_the_engine_fills_only_the_gate_fields(faces_dir: Path) -> None:
     settings = Settings(engine=EngineSettings(attributes=False))
     body = detect((faces_dir / "obama.jpg").read_bytes(), settings=settings).to_json()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import struct
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -159,3 +161,52 @@ def test_png_decompression_bomb_is_refused_before_decoding() -> None:
 def test_limits_can_be_lowered() -> None:
     with pytest.raises(errors.ImageDimensionsError):
         decode(encode(Image.new("RGB", (50, 50)), "PNG"), ImageLimits(max_side=40))
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP", "BMP"])
+def test_a_large_image_is_decoded_reduced_with_its_scale(fmt: str) -> None:
+    image = Image.new("RGB", (6000, 1000), (200, 100, 50))  # a BMP of 18 MB, under 20
+    decoded = decode(encode(image, fmt), max_side=3000)
+    assert (decoded.width, decoded.height) == (3000, 500)
+    assert decoded.scale == 2.0
+    assert (decoded.original_width, decoded.original_height) == (6000, 1000)
+    assert np.abs(decoded.pixels[250, 1500].astype(int) - (200, 100, 50)).max() <= 3
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "I;16", "P"])
+def test_reduced_images_keep_the_colour_rules(mode: str) -> None:
+    values = {"RGBA": (0, 0, 0, 0), "LA": (0, 0), "I;16": 32768, "P": 0}
+    image = Image.new(mode, (5000, 10), values[mode])
+    options = {"transparency": 0} if mode == "P" else {}
+    pixels = decode(encode(image, "PNG", **options), max_side=1000).pixels
+    expected = 128 if mode == "I;16" else 255  # transparency on white, 16 bits scaled
+    assert pixels.shape == (2, 1000, 3)
+    assert np.abs(pixels.astype(int) - expected).max() <= 1
+
+
+def test_a_reduced_image_is_upright() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    decoded = decode(encode(Image.new("RGB", (6000, 2000)), "JPEG", exif=exif), max_side=3000)
+    assert (decoded.width, decoded.height) == (1000, 3000)
+
+
+def test_a_225_mpx_png_never_takes_its_full_size_in_memory() -> None:
+    # In a fresh process: its peak (VmHWM) is then this decode's, not the test session's.
+    script = (
+        "import io, pathlib; from PIL import Image; from pipeline.imaging import decode\n"
+        "buffer = io.BytesIO(); Image.new('L', (15000, 15000)).save(buffer, 'PNG')\n"
+        "data = buffer.getvalue(); before = pathlib.Path('/proc/self/status').read_text()\n"
+        "decoded = decode(data, max_side=4096)\n"
+        "status = pathlib.Path('/proc/self/status').read_text()\n"
+        "print(decoded.width, decoded.height, decoded.scale,"
+        " int(status.split('VmHWM:')[1].split()[0]) // 1024)\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout.split()
+    width, height, scale, peak_mb = int(output[0]), int(output[1]), float(output[2]), int(output[3])
+    assert (width, height) == (4096, 4096)
+    assert scale == pytest.approx(15000 / 4096)
+    # Making the input needs one 225 MB gray image; decoding it whole as RGB needs 675 MB more.
+    assert peak_mb < 600, peak_mb

@@ -9,9 +9,9 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Exchange, Queue
 
+from pipeline.producers.queue import QUEUES
 from pipeline.settings import Settings, WorkerSettings
 
-QUEUES = ("realtime", "bulk", "webhooks")
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
@@ -24,11 +24,12 @@ from pipeline.jobs import JobKind
 from pipeline.producers.backfill import BackfillOptions, BackfillReport, backfill
 from pipeline.producers.listener import listen, queue_url, sqs_client
 from pipeline.producers.manifest import enqueue_pairs
+from pipeline.producers.queue import QUEUES
 from pipeline.settings import Settings
 from pipeline.sources import Sources
 from pipeline.store import ResultStore, Summary
 from pipeline.store.results import STATUSES, Status
-from workers.app import QUEUES, create_app
+from workers.app import create_app
 from workers.queue import CeleryJobQueue
 from workers.run import run_pipeline
 from workers.service import register_service_commands
@@ -91,19 +92,31 @@ def run_command(
     typer.echo(f"{rate:.1f} images/s; results in {report.output} and the store")
 
 
+# Celery's pools that facepipe supports: processes for the CPU-bound analysis, threads for
+# the fetch stage, whose downloads wait on the network.
+Pool = Literal["prefork", "threads"]
+
+
 @app.command("worker")
 def worker_command(
     queues: Annotated[str, typer.Option(help="Comma-separated queues.")] = ",".join(QUEUES),
     concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1)] = os.cpu_count() or 1,
     loglevel: Annotated[str, typer.Option()] = "INFO",
     beat: Annotated[
-        bool, typer.Option(help="Also run the webhook retry scheduler (one per deployment).")
+        bool,
+        typer.Option(
+            help="Also run the scheduler: webhook retries, stalled jobs (one per deployment)."
+        ),
     ] = False,
+    pool: Annotated[
+        Pool,
+        typer.Option(help="prefork for analysis; threads for a `--queues fetch` downloader."),
+    ] = "prefork",
 ) -> None:
     """Start a Celery worker on FACEPIPE_BROKER_URL (production)."""
     settings = Settings()
     ResultStore.open(settings.store_url).close()
-    argv = ["worker", "--queues", queues, "--concurrency", str(concurrency)]
+    argv = ["worker", "--queues", queues, "--concurrency", str(concurrency), "--pool", pool]
     argv += ["--loglevel", loglevel, *(["--beat"] if beat else [])]
     create_app(settings).worker_main(argv)
 

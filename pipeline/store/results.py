@@ -324,6 +324,18 @@ class ResultStore:
                 )
             )
 
+    def hand_over(self, task_id: str, delivery_id: str, next_delivery: str) -> bool:
+        """Pass the claim to the message that runs the job's next stage, before it is sent:
+        that message then claims the job as its own redelivery. If it is never sent, the
+        job stalls and the sweep finishes it (`stalled`)."""
+        with self.engine.begin() as connection:
+            moved = connection.execute(
+                update(jobs)
+                .where(jobs.c.task_id == task_id, _held_by(delivery_id))
+                .values(claimed_by=next_delivery, updated_at=_now())
+            ).rowcount
+        return bool(moved)
+
     def stalled(self, idle_since: datetime, *, limit: int = 500) -> list[JobRecord]:
         """Jobs `retrying` or `running` with no progress since `idle_since`: their message
         was lost (a broker that lost data, a retry that could not be sent)."""
@@ -335,6 +347,21 @@ class ResultStore:
         )
         with self.engine.connect() as connection:
             return [_record(row) for row in connection.execute(query)]
+
+    def redrive(self, task_id: str, idle_since: datetime, next_delivery: str) -> bool:
+        """Give a stalled job (see `stalled`) to a new message, sent next, unless it moved
+        meanwhile; the job's retries and deliveries go on counting."""
+        with self.engine.begin() as connection:
+            moved = connection.execute(
+                update(jobs)
+                .where(
+                    jobs.c.task_id == task_id,
+                    jobs.c.status.in_(("retrying", "running")),
+                    jobs.c.updated_at < idle_since,
+                )
+                .values(status="retrying", claimed_by=next_delivery, updated_at=_now())
+            ).rowcount
+        return bool(moved)
 
     def abandon(
         self,

@@ -170,6 +170,29 @@ def test_s3_failing_for_good_ends_with_its_code_after_the_retry_budget(
     assert record.result["code"] == 503
 
 
+def test_a_job_over_its_memory_budget_is_stored_as_507_and_the_worker_goes_on(
+    pipeline: Pipeline,
+) -> None:
+    big = io.BytesIO()
+    Image.new("RGB", (15_000, 15_000)).save(big, format="PNG", compress_level=1)
+    heavy = pipeline.put("memory/heavy.png", big.getvalue())
+    light = pipeline.put("memory/face.jpg", FACE)
+    # 64 MB over the warm process: the reduced 4096 px copy alone takes 48 MB.
+    pipeline.start_worker(concurrency=1, FACEPIPE_WORKER_MAX_JOB_MEMORY_MB="64")
+    submissions, _ = submit_and_enqueue(
+        [JobSpec("detect", ImageRef(uri)) for uri in (heavy, light)],
+        pipeline.store,
+        pipeline.queue,
+        "bulk",
+    )
+    ids = [submission.task_id for submission in submissions]
+    records = {
+        r.spec.source.uri: r for r in wait_until(lambda: finished(pipeline.store, ids), 90, "end")
+    }
+    assert (records[heavy].status, records[heavy].error_code) == ("failed", 507)
+    assert records[light].status == "succeeded"  # the same pool process, after the refusal
+
+
 def test_a_worker_killed_mid_task_loses_and_duplicates_nothing(pipeline: Pipeline) -> None:
     limits = {
         "FACEPIPE_WORKER_SOFT_TIME_LIMIT": "8",

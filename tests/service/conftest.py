@@ -1,7 +1,7 @@
 """A running facepipe service per test module: private Redis, SQLite store, a Celery worker
-(with the webhook scheduler), uvicorn on loopback, a key, and local HTTP servers for images
-and webhook callbacks on 127.0.0.2 - the only address the SSRF guard lets through here, so
-127.0.0.1 stays refused like any other private address."""
+(with the webhook scheduler) and a thread-pool worker for downloads, uvicorn on loopback, a
+key, and local HTTP servers for images and webhook callbacks on 127.0.0.2 - the only address
+the SSRF guard lets through here, so 127.0.0.1 stays refused like any other private address."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def _serve(local: LocalServer) -> ThreadingHTTPServer:
                 self.send_header("Location", self.path.split("=", 1)[1])
                 self.end_headers()
                 return
-            if self.path == "/slow.jpg":
+            if self.path.startswith("/slow.jpg"):
                 time.sleep(local.slow_seconds)
             if self.path == "/broken.jpg":  # an upstream that fails for good
                 self.send_response(500)
@@ -181,6 +181,14 @@ def _running_service(tmp: Path, store_url: str) -> Iterator[Service]:
             queues="realtime,bulk,webhooks",
             extra=["--beat", "--schedule", str(tmp / "beat-schedule")],
         ).start()
+        # Downloads of user URLs, as deployed: a thread pool apart from the analysis.
+        fetcher = Worker(
+            environment,
+            concurrency=8,
+            log=tmp / "fetcher.log",
+            queues="fetch",
+            extra=["--pool", "threads"],
+        ).start()
         port = free_port()
         api = subprocess.Popen(
             [sys.executable, "-m", "workers.cli", "api", "--host", "127.0.0.1",
@@ -191,20 +199,22 @@ def _running_service(tmp: Path, store_url: str) -> Iterator[Service]:
         )  # fmt: skip
         base_url = f"http://127.0.0.1:{port}"
         try:
-            wait_until(lambda: _answers(base_url), timeout=30, what="the API to answer")
+            wait_until(lambda: answers(base_url), timeout=30, what="the API to answer")
             # Timed tests measure a running service, not the worker's start-up.
             worker.wait_ready()
+            fetcher.wait_ready()
             key = KeyRing(store.api_keys, MASTER_KEY).create("account-1", "tests")
             yield Service(base_url, store, key, local, environment)
         finally:
             api.terminate()
             api.wait(timeout=10)
             worker.stop()
+            fetcher.stop()
             http_server.shutdown()
             store.close()
 
 
-def _answers(base_url: str) -> bool | None:
+def answers(base_url: str) -> bool | None:
     try:
         return httpx.get(base_url + "/healthz", timeout=1).status_code == 200 or None
     except httpx.HTTPError:

@@ -7,8 +7,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -18,10 +22,11 @@ from sqlalchemy import update
 from pipeline.jobs import JobSpec
 from pipeline.keys import KeyRing, signed_headers
 from pipeline.sources import ImageRef
+from pipeline.store import ResultStore
 from pipeline.store.schema import jobs
 from pipeline.webhooks import verify
-from tests.service.conftest import FACE, MASTER_KEY, Service
-from tests.support import wait_until
+from tests.service.conftest import FACE, MASTER_KEY, LocalServer, Service, answers
+from tests.support import free_port, wait_until
 
 FACE_B64 = "base64://" + base64.b64encode(FACE).decode()
 # What an answer must never show: SQL, driver names, addresses, tracebacks.
@@ -30,6 +35,10 @@ INTERNALS = ("SELECT", "INSERT", "sqlite", "psycopg", "Traceback", "127.0.0.1", 
 
 def assert_clean(response: httpx.Response) -> None:
     assert response.status_code < 500, response.text
+    assert_no_internals(response)
+
+
+def assert_no_internals(response: httpx.Response) -> None:
     for marker in INTERNALS:
         assert marker not in response.text, (marker, response.text)
 
@@ -60,13 +69,13 @@ def test_a_url_that_always_fails_ends_with_its_code_and_one_callback(service: Se
     assert len(callbacks_for(service, task_id)) == 1
 
 
-def test_a_job_whose_retry_was_lost_is_finished_by_the_sweep(service: Service) -> None:
-    body = {"url": service.local.url("/broken.jpg"), "callback": service.local.url("/hook")}
-    # Submitted but never sent to a worker, then marked as a lost retry an hour ago.
+def stall(service: Service, url: str, **values: object) -> str:
+    """A job submitted with a callback but never sent to a worker, then made to look like
+    one whose message was lost an hour ago with `values` (status, retries, error...)."""
     task_id = service.store.submit(
-        [_spec(body["url"])],
+        [_spec(url)],
         queue="realtime",
-        callback_url=body["callback"],
+        callback_url=service.local.url("/hook"),
         callback_seed="s",
         callback_key=service.key.key_id,
         owner_key=service.key.key_id,
@@ -75,14 +84,30 @@ def test_a_job_whose_retry_was_lost_is_finished_by_the_sweep(service: Service) -
         connection.execute(
             update(jobs)
             .where(jobs.c.task_id == task_id)
-            .values(
-                status="retrying",
-                error_code=408,
-                error_name="DownloadTimeout",
-                error_msg="downloading took longer than 3 s",
-                updated_at=datetime.now(UTC) - timedelta(hours=1),
-            )
+            .values(updated_at=datetime.now(UTC) - timedelta(hours=1), **values)
         )
+    return task_id
+
+
+def test_a_lost_job_with_retries_left_is_sent_again_by_the_sweep(service: Service) -> None:
+    task_id = stall(service, service.local.url(f"/face.jpg?n={uuid.uuid4().hex}"), status="running")
+    [content] = wait_until(lambda: callbacks_for(service, task_id), 30, "the redriven job")
+    assert content["code"] == 200
+    record = service.store.get(task_id)
+    assert record is not None
+    assert record.status == "succeeded"
+
+
+def test_a_lost_job_without_retries_left_is_failed_by_the_sweep(service: Service) -> None:
+    task_id = stall(
+        service,
+        service.local.url("/broken.jpg"),
+        status="retrying",
+        retries=5,
+        error_code=408,
+        error_name="DownloadTimeout",
+        error_msg="downloading took longer than 3 s",
+    )
     [content] = wait_until(lambda: callbacks_for(service, task_id), 30, "the sweep's callback")
     assert content["code"] == 408
     record = service.store.get(task_id)
@@ -92,6 +117,22 @@ def test_a_job_whose_retry_was_lost_is_finished_by_the_sweep(service: Service) -
 
 def _spec(url: str) -> JobSpec:
     return JobSpec("detect", ImageRef(url), params={"call": uuid.uuid4().hex})
+
+
+def test_slow_urls_do_not_hold_the_analysis_pool(service: Service) -> None:
+    # Eight downloads of 4 s each: on the analysis pool's 2 processes they would block it
+    # for 16 s; on the fetch workers they wait while the analysis goes on.
+    slow = [{"url": service.local.url(f"/slow.jpg?n={uuid.uuid4().hex}")} for _ in range(8)]
+    accepted = service.post("/green/face/asyncdetect", {"tasks": slow}).json()
+    task_ids = [item["taskId"] for item in accepted["data"]]
+    time.sleep(1.0)  # every slow job has reached the fetch queue
+    body = service.post("/green/face/detect", {"url": FACE_B64}).json()
+    assert body["code"] == 200, body  # within the 2.5 s sync deadline
+    wait_until(
+        lambda: all(r.status == "succeeded" for r in service.store.find(task_ids=task_ids)),
+        30,
+        "the slow jobs",
+    )
 
 
 # -- bucket access ------------------------------------------------------------------------
@@ -305,3 +346,52 @@ def test_a_finished_jobs_inline_payload_leaves_redis(service: Service) -> None:
     assert record is not None
     parked = KEY_PREFIX + record.spec.source.uri.removeprefix("inline://")
     assert client.exists(parked) == 0
+
+
+@pytest.fixture(scope="module")
+def api_without_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """`facepipe api` whose Redis is down (nothing listens on its port)."""
+    tmp = tmp_path_factory.mktemp("no-broker")
+    store_url = f"sqlite:///{tmp / 'store.db'}"
+    store = ResultStore.open(store_url)
+    environment = {
+        "FACEPIPE_BROKER_URL": f"redis://127.0.0.1:{free_port()}/0",
+        "FACEPIPE_STORE_URL": store_url,
+        "FACEPIPE_API_MASTER_KEY": MASTER_KEY,
+    }
+    port = free_port()
+    api = subprocess.Popen(
+        [sys.executable, "-m", "workers.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
+        env={**os.environ, **environment},
+        stdout=(tmp / "api.log").open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: answers(base_url), timeout=30, what="the API to answer")
+        key = KeyRing(store.api_keys, MASTER_KEY).create("account-1")
+        yield Service(base_url, store, key, LocalServer(0), environment)
+    finally:
+        api.terminate()
+        api.wait(timeout=10)
+        store.close()
+
+
+def test_a_broker_that_is_down_answers_503_without_its_address(
+    api_without_broker: Service,
+) -> None:
+    service = api_without_broker
+    port = service.environment["FACEPIPE_BROKER_URL"].rsplit(":", 1)[1].split("/")[0]
+    path, content = "/green/face/detect", json.dumps({"url": FACE_B64}).encode()
+    with httpx.Client(base_url=service.base_url, timeout=30) as client:
+        for _ in range(2):  # the same keep-alive connection answers twice
+            signed = signed_headers(service.key.key_id, service.key.secret, "POST", path, content)
+            response = client.post(path, content=content, headers=signed)
+            assert (response.status_code, response.json()["code"]) == (503, 503), response.text
+            assert response.json()["error"] == "ServiceUnavailable"
+            assert port not in response.text
+            assert_no_internals(response)
+            assert response.headers.get("connection") != "close"
+        ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json() == {"broker": "unavailable", "store": "ok"}

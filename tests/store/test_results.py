@@ -178,3 +178,25 @@ def test_jobs_no_key_submitted_are_visible_to_admin_keys_only(store: ResultStore
     assert owned_record.visible_to("k1")
     assert not owned_record.visible_to("k2")
     assert owned_record.visible_to("k2", admin=True)
+
+
+def test_a_claim_handed_over_belongs_to_the_next_message_only(store: ResultStore) -> None:
+    [job] = store.submit(specs(1), queue="bulk")
+    store.claim(job.task_id, "fetch-message")
+    assert not store.hand_over(job.task_id, "someone-else", "next")
+    assert store.hand_over(job.task_id, "fetch-message", "analysis-message")
+    assert store.claim(job.task_id, "fetch-message").outcome == "busy"
+    taken = store.claim(job.task_id, "analysis-message")
+    assert taken.outcome == "claimed"
+    assert taken.record is not None
+    assert taken.record.attempts == 2
+
+
+def test_a_stalled_job_is_redriven_to_one_new_message(store: ResultStore) -> None:
+    [job] = store.submit(specs(1), queue="bulk")
+    store.claim(job.task_id, "lost-message")
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    assert store.redrive(job.task_id, later, "new-message")
+    assert not store.redrive(job.task_id, datetime.now(UTC) - timedelta(seconds=60), "other")
+    assert store.claim(job.task_id, "new-message").outcome == "claimed"
+    assert store.stalled(datetime.now(UTC) - timedelta(seconds=60)) == []

@@ -50,6 +50,7 @@ bench: setup
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.service
 	$(BIN)/python -m bench.descriptors
+	$(BIN)/python -m bench.hostile
 
 ## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
 # The committed OpenAPI schema of the HTTP service (a test checks it is current).

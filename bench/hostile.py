@@ -62,7 +62,7 @@ INPUTS: dict[str, Callable[[], bytes]] = {
     "webp-15000x15000": lambda: _encoded("RGB", (15_000, 15_000), "WEBP", quality=10),
     "gif-2048x2048": lambda: _encoded("P", (2048, 2048), "GIF"),
     # The largest 8-bit BMP under 20 MB; Pillow decodes BMP (libvips does not).
-    "bmp-20000x1000": lambda: _encoded("P", (20_000, 1_000), "BMP"),
+    "bmp-20000x1000": lambda: _encoded("L", (20_000, 1_000), "BMP"),
 }
 
 
@@ -197,8 +197,7 @@ def main() -> None:
     report = {
         "targets": {"peak_rss_mb": MAX_PEAK_MB, "seconds": MAX_SECONDS},
         "worst": worst,
-        "within_targets": worst["peak_rss_mb"] <= MAX_PEAK_MB
-        and worst["seconds"] <= MAX_SECONDS,
+        "within_targets": worst["peak_rss_mb"] <= MAX_PEAK_MB and worst["seconds"] <= MAX_SECONDS,
         "jobs": jobs,
         "urls": urls,
     }

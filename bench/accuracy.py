@@ -69,7 +69,7 @@ def descriptor_pairs(faces: Path, labels: dict[str, Any], descriptor: Descriptor
     for name in people:
         pixels = load(faces / name)
         box = detect_faces(pixels, settings)[0]
-        embeddings[name] = face_embedding(pixels, find_shape(pixels, box), settings)
+        embeddings[name] = face_embedding(pixels, find_shape(pixels, box), settings, box.points)
     mapping = score_mapping(descriptor)
     genuine, impostor = [], []
     for a, b in itertools.combinations(sorted(people), 2):

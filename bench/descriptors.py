@@ -68,7 +68,10 @@ def main() -> None:
             landmarks = shape_to_array(shape)
             people.append(folder.name)
             for descriptor in DESCRIPTORS:
-                vectors[descriptor].append(face_embedding(pixels, shape, settings[descriptor]))
+                points = faces[0].points if faces else None
+                vectors[descriptor].append(
+                    face_embedding(pixels, shape, settings[descriptor], points)
+                )
             reasons = gate(
                 blur_score(pixels, landmarks),
                 estimate_pose(landmarks),

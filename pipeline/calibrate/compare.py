@@ -58,10 +58,13 @@ def identity_embeddings(
     vectors: dict[Descriptor, list[Embedding]] = {d: [] for d in descriptors}
     crop_boxes = 0
 
-    def add(name: str, pixels: RGBImage, shape: dlib.full_object_detection) -> None:
+    def add(
+        name: str, pixels: RGBImage, shape: dlib.full_object_detection, face: FaceBox | None
+    ) -> None:
         names.append(name)
+        points = None if face is None else face.points
         for descriptor in descriptors:
-            vectors[descriptor].append(face_embedding(pixels, shape, settings[descriptor]))
+            vectors[descriptor].append(face_embedding(pixels, shape, settings[descriptor], points))
 
     for person in sorted(p for p in (root / "identities").iterdir() if p.is_dir()):
         for path in image_files(person):
@@ -73,6 +76,7 @@ def identity_embeddings(
                 person.name,
                 pixels,
                 load_models().shape_predictor(pixels, identity_face_box(crop, faces)),
+                faces[0] if faces else None,
             )
     labels = json.loads((root / "faces" / "labels.json").read_text())["images"]
     for file_name, label in sorted(labels.items()):
@@ -81,7 +85,7 @@ def identity_embeddings(
         pixels = load(root / "faces" / file_name)
         faces = detect_faces(pixels, EngineSettings())
         if faces:
-            add("faces/" + label["identity"], pixels, find_shape(pixels, faces[0]))
+            add("faces/" + label["identity"], pixels, find_shape(pixels, faces[0]), faces[0])
     return names, vectors, crop_boxes
 
 

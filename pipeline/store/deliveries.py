@@ -153,10 +153,13 @@ class Deliveries:
                 ).scalars()
             )
             if ids:
+                # A `sending` delivery past its lease lost its sender (a killed worker, a
+                # cancelled task): back to `pending`, so that the message now handed out can
+                # claim it. Left `sending`, `claim` would skip it forever.
                 connection.execute(
                     update(table)
                     .where(table.c.delivery_id.in_(ids), is_due)
-                    .values(next_attempt_at=now + self.lease)
+                    .values(status="pending", next_attempt_at=now + self.lease)
                 )
         return ids
 

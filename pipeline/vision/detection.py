@@ -1,40 +1,108 @@
-"""Face detection: dlib HOG on a downscaled copy, boxes reported in original pixels."""
+"""Face detection, boxes reported in original pixels: YuNet (a CNN, the default) or dlib's
+HOG (`FACEPIPE_ENGINE_DETECTOR=hog`)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 import cv2
 import dlib
 import numpy as np
+from numpy.typing import NDArray
 
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
+from pipeline.vision import yunet
 from pipeline.vision.models import load_models
+
+# YuNet: images whose shorter side is below this are upscaled to it first (tight crops of
+# 64-130 px: the network finds faces from ~20 px, but misses faces that fill the frame).
+MIN_CNN_SIDE = 160
 
 
 @dataclass(frozen=True, slots=True)
 class FaceBox:
-    """A detected face in original-image pixels (origin top-left) with its HOG score."""
+    """A detected face in original-image pixels (origin top-left) with its detector score;
+    `points`, from YuNet: eye centres, nose tip and mouth corners (image-left first)."""
 
     x: float
     y: float
     w: float
     h: float
     score: float
+    points: NDArray[np.float64] | None = None
 
     @property
     def area(self) -> float:
         return self.w * self.h
 
+    def predictor_box(self) -> FaceBox:
+        """The box in the convention of dlib's HOG detector, which the 68-point shape
+        predictor and the mask model were fitted on: from the five points when there are
+        some (`pipeline.calibrate.detector` fitted where it lies), else this box."""
+        if self.points is None:
+            return self
+        geometry = _predictor_geometry()
+        eyes, mouth = self.points[:2].mean(axis=0), self.points[3:].mean(axis=0)
+        centre = eyes + geometry["centre_along_eyes_to_mouth"] * (mouth - eyes)
+        side = geometry["side_over_eyes_to_mouth"] * float(np.linalg.norm(mouth - eyes))
+        return FaceBox(centre[0] - side / 2, centre[1] - side / 2, side, side, self.score)
+
     def to_dlib(self) -> dlib.rectangle:
+        box = self.predictor_box()
         return dlib.rectangle(
-            round(self.x), round(self.y), round(self.x + self.w), round(self.y + self.h)
+            round(box.x), round(box.y), round(box.x + box.w), round(box.y + box.h)
         )
 
 
+@cache
+def _predictor_geometry() -> dict[str, float]:
+    text = resources.files("pipeline.vision.data").joinpath("detector_box.json").read_text()
+    geometry: dict[str, float] = json.loads(text)
+    return geometry
+
+
 def detect_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
-    """Find faces, largest first.
+    """Find faces, largest first, with the configured detector."""
+    if settings.detector == "yunet":
+        return _cnn_faces(pixels, settings)
+    return _hog_faces(pixels, settings)
+
+
+def _cnn_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
+    """YuNet on a copy at most `detect_max_side` long (tight crops upscaled to MIN_CNN_SIDE);
+    when that finds nothing, once more at most `retry_max_side` long for small faces."""
+    faces = _cnn_at(pixels, settings.detect_max_side, settings)
+    if not faces and max(pixels.shape[:2]) > settings.detect_max_side:
+        faces = _cnn_at(pixels, settings.retry_max_side, settings)
+    return sorted(faces, key=lambda box: box.area, reverse=True)
+
+
+def _cnn_at(pixels: RGBImage, max_side: int, settings: EngineSettings) -> list[FaceBox]:
+    height, width = pixels.shape[:2]
+    scale = min(max_side / max(height, width), max(1.0, MIN_CNN_SIDE / min(height, width)))
+    if scale != 1.0:
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        shrink = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+        work = np.asarray(cv2.resize(pixels, size, interpolation=shrink), dtype=np.uint8)
+    else:
+        work = np.ascontiguousarray(pixels)
+    found = yunet.detect(work, settings.min_cnn_score, settings.yunet_model)
+    return [_cnn_box(face, scale, width, height) for face in found]
+
+
+def _cnn_box(face: yunet.Detection, scale: float, width: int, height: int) -> FaceBox:
+    x, y, w, h = (value / scale for value in face.box)
+    left, top = max(0.0, x), max(0.0, y)
+    right, bottom = min(float(width), x + w), min(float(height), y + h)
+    return FaceBox(left, top, right - left, bottom - top, face.score, face.points / scale)
+
+
+def _hog_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
+    """Find faces with dlib's HOG, largest first.
 
     Pass one runs HOG without upsampling on a copy at most `detect_max_side` long, which finds
     faces down to ~80 px of that copy at a fraction of full-size cost. Only when it finds

@@ -19,17 +19,28 @@ from pipeline.imaging import RGBImage
 from pipeline.settings import Descriptor, EngineSettings
 from pipeline.vision.landmarks import shape_to_array
 from pipeline.vision.models import dlib_encoder
-from pipeline.vision.sface import sface_embedding
+from pipeline.vision.sface import five_points, sface_embedding
 
 Embedding = NDArray[np.float64]
 
 
-def face_embedding(pixels: RGBImage, shape: Any, settings: EngineSettings) -> Embedding:
-    """The configured descriptor of the face whose dlib 68-point `shape` is given."""
+def face_embedding(
+    pixels: RGBImage,
+    shape: Any,
+    settings: EngineSettings,
+    points: NDArray[np.float64] | None = None,
+) -> Embedding:
+    """The configured descriptor of the face whose dlib 68-point `shape` is given.
+
+    SFace aligns on five `points` when the detector gave them (YuNet), else on the five
+    taken from the 68 landmarks.
+    """
     if settings.descriptor == "dlib":
         vector = dlib_encoder().compute_face_descriptor(pixels, shape)
         return np.array(vector, dtype=np.float64)
-    return sface_embedding(pixels, shape_to_array(shape), settings.sface_model)
+    if points is None:
+        points = five_points(shape_to_array(shape))
+    return sface_embedding(pixels, points, settings.sface_model)
 
 
 def distance(a: Embedding, b: Embedding, descriptor: Descriptor) -> float:

@@ -28,6 +28,7 @@ from pipeline.vision.parsing import load_parser, parse_head
 from pipeline.vision.pose import HeadPose, estimate_pose
 from pipeline.vision.quality import gate
 from pipeline.vision.smile import SmileVerdict, estimate_smile
+from pipeline.vision.yunet import load_detector
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,8 @@ class FaceEngine:
         The small JSON models load on first use; they take milliseconds.
         """
         load_models()
+        if self.settings.detector == "yunet":
+            load_detector(self.settings.yunet_model, self.settings.min_cnn_score)
         if self.settings.attributes:
             load_networks()
             if self.settings.head_attributes:
@@ -87,7 +90,9 @@ class FaceEngine:
         glasses = classify_glasses(image.pixels, landmarks)
         attributes = self.settings.attributes
         gender = estimate_gender(image.pixels, shape) if attributes else None
-        respirator = classify_mask(image.pixels, box, landmarks) if attributes else None
+        # The mask model was fitted on boxes in the HOG detector's convention.
+        mask_box = box.predictor_box()
+        respirator = classify_mask(image.pixels, mask_box, landmarks) if attributes else None
         # The bang model compares the forehead with the cheeks, in bands placed from the eyes:
         # sunglasses hide what places them, and a mask covers the cheeks.
         bang = None
@@ -119,4 +124,4 @@ class FaceEngine:
         if not faces:
             raise NoFaceError(f"no face detected in the {role} image")
         shape = find_shape(image.pixels, faces[0])
-        return face_embedding(image.pixels, shape, self.settings)
+        return face_embedding(image.pixels, shape, self.settings, faces[0].points)

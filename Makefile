@@ -51,6 +51,7 @@ bench: setup
 	$(BIN)/python -m bench.service
 	$(BIN)/python -m bench.descriptors
 	$(BIN)/python -m bench.hostile
+	$(BIN)/python -m bench.detection
 
 ## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
 # The committed OpenAPI schema of the HTTP service (a test checks it is current).
@@ -60,6 +61,7 @@ openapi: setup
 calibrate: setup
 	# The masked-face detector first: the other models are fitted on the faces it finds.
 	$(BIN)/python -m pipeline.calibrate.mask_detector
+	$(BIN)/python -m pipeline.calibrate.detector
 	$(BIN)/python -m pipeline.calibrate.blur
 	$(BIN)/python -m pipeline.calibrate.compare
 	$(BIN)/python -m pipeline.calibrate.glasses

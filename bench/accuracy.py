@@ -3,6 +3,8 @@
     python -m bench.accuracy [--genki 600]
 
 - recall: labelled faces found in `faces/`;
+- detection: each detector (HOG, YuNet) on the fixture sets and on face-free images
+  (`bench/detection.py`);
 - compare, for each descriptor (SFace, dlib): on `faces/` (6 people, press photos) the share
   of same-person pairs accepted and different-person pairs rejected at each FAR threshold; the
   identities/ figures the thresholds were derived from are quoted from
@@ -29,6 +31,7 @@ import cv2
 import numpy as np
 
 from bench.attributes import attributes
+from bench.detection import detection
 from pipeline.calibrate.compare import DESCRIPTORS
 from pipeline.calibrate.fixtures import fixtures_dir, largest_face, load
 from pipeline.imaging import RGBImage, decode
@@ -196,6 +199,7 @@ def main() -> None:
     labels = json.loads((faces / "labels.json").read_text())["images"]
     report = {
         "recall": face_recall(faces, labels),
+        "detection": detection(),
         "compare": compare_pairs(faces, labels),
         "roll_on_rotated_copies": roll_error(faces, labels),
         "blur": blur_separation(faces, labels),

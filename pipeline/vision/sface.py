@@ -14,7 +14,6 @@ landmarks) onto the 112 x 112 ArcFace template. The network takes RGB pixels 0-2
 
 from __future__ import annotations
 
-import hashlib
 from functools import cache
 from pathlib import Path
 from typing import Final
@@ -25,10 +24,10 @@ import onnxruntime
 from numpy.typing import NDArray
 from skimage.transform import SimilarityTransform
 
-from pipeline.errors import InternalError, MissingModelError
+from pipeline.errors import InternalError
 from pipeline.imaging import RGBImage
 from pipeline.vision.landmarks import Landmarks
-from pipeline.vision.model_wheel import model_package_dir
+from pipeline.vision.model_wheel import model_package_dir, read_model
 
 MODEL_FILE: Final = "models/face_recognition_sface_2021dec.onnx"
 # The file the shipped compare thresholds were calibrated on (pipeline.calibrate.compare).
@@ -54,16 +53,8 @@ def installed_model() -> Path:
 
 @cache
 def _session(path: Path | None) -> tuple[onnxruntime.InferenceSession, str]:
-    path = path or installed_model()
-    try:
-        model = path.read_bytes()
-    except OSError as error:
-        raise MissingModelError(f"cannot read the SFace model {path}: {error}") from error
-    if hashlib.sha256(model).hexdigest() != MODEL_SHA256:
-        # The compare thresholds were calibrated on that exact file.
-        raise MissingModelError(
-            f"{path} is not face_recognition_sface_2021dec.onnx (sha256 {MODEL_SHA256})"
-        )
+    # The compare thresholds were calibrated on that exact file.
+    model = read_model(path or installed_model(), MODEL_SHA256, "the SFace model")
     options = onnxruntime.SessionOptions()
     # One thread per session: workers scale by process.
     options.intra_op_num_threads = 1

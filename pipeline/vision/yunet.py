@@ -12,7 +12,6 @@ It finds the faces dlib's HOG misses: tight crops, selfies at an angle, masked f
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,9 +21,8 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.errors import MissingModelError
 from pipeline.imaging import RGBImage
-from pipeline.vision.model_wheel import model_package_dir
+from pipeline.vision.model_wheel import model_package_dir, read_model
 
 MODEL_FILE: Final = "models/face_detection_yunet_2023mar.onnx"
 MODEL_SHA256: Final = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4"
@@ -47,24 +45,11 @@ def installed_model() -> Path:
 
 
 @cache
-def _model_bytes(path: Path | None) -> bytes:
-    path = path or installed_model()
-    try:
-        model = path.read_bytes()
-    except OSError as error:
-        raise MissingModelError(f"cannot read the YuNet model {path}: {error}") from error
-    if hashlib.sha256(model).hexdigest() != MODEL_SHA256:
-        # The detection thresholds and the box mapping were fitted on that exact file.
-        raise MissingModelError(
-            f"{path} is not face_detection_yunet_2023mar.onnx (sha256 {MODEL_SHA256})"
-        )
-    return model
-
-
-@cache
 def _detector(path: Path | None, min_score: float) -> cv2.FaceDetectorYN:
-    # One per process and threshold; the input size is set for each image.
-    weights = np.frombuffer(_model_bytes(path), dtype=np.uint8)
+    # One per process and threshold; the input size is set for each image. The threshold
+    # and the box mapping were fitted on that exact file.
+    model = read_model(path or installed_model(), MODEL_SHA256, "the YuNet model")
+    weights = np.frombuffer(model, dtype=np.uint8)
     no_config = np.zeros(0, dtype=np.uint8)
     return cv2.FaceDetectorYN.create(
         "onnx", weights, no_config, (320, 320), min_score, NMS_THRESHOLD, 5000

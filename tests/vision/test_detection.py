@@ -108,3 +108,16 @@ def test_yunet_boxes_give_the_shape_predictor_the_box_it_was_trained_on(faces_di
         on_cnn = shape_to_array(find_shape(pixels, cnn))
         error = np.linalg.norm(on_hog - on_cnn, axis=1).mean() / hog.w
         assert error < 0.03, (name, error)
+
+
+def test_yunet_refuses_a_model_file_it_was_not_fitted_on(tmp_path: Path) -> None:
+    from pipeline.errors import MissingModelError  # noqa: PLC0415
+    from pipeline.vision import yunet  # noqa: PLC0415
+
+    other = tmp_path / "other.onnx"
+    other.write_bytes(b"not the fitted model")
+    pixels = np.zeros((64, 64, 3), dtype=np.uint8)
+    with pytest.raises(MissingModelError, match="sha256"):
+        yunet.detect(pixels, 0.7, other)
+    with pytest.raises(MissingModelError, match="cannot read"):
+        yunet.detect(pixels, 0.7, tmp_path / "missing.onnx")

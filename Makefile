@@ -56,7 +56,7 @@ bench: setup
 ## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
 # The committed OpenAPI schema of the HTTP service (a test checks it is current).
 openapi: setup
-	$(BIN)/python -m workers.cli openapi > pipeline/producers/openapi.json
+	$(BIN)/python -m workers.cli openapi > pipeline/api/openapi.json
 
 calibrate: setup
 	# The masked-face detector first: the other models are fitted on the faces it finds.

@@ -18,7 +18,7 @@ Two request signatures are accepted:
 
 A timestamp further than `max_age` from the server's clock is refused, so a captured request
 cannot be replayed later; within that window, `Caller.replay_token` lets the service refuse a
-second use of the same nonce (`pipeline.producers.gate`).
+second use of the same nonce (`pipeline.api.gate`).
 """
 
 from __future__ import annotations

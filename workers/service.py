@@ -11,8 +11,8 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from pipeline.api import create_api
 from pipeline.keys import KeyRing
-from pipeline.producers.api import create_api
 from pipeline.settings import ApiSettings, Settings
 from pipeline.store import ResultStore
 from workers.app import DEFAULT_BROKER, create_app
@@ -62,7 +62,7 @@ def register_service_commands(app: typer.Typer) -> None:
 
     @app.command("openapi")
     def openapi_command() -> None:
-        """Print the service's OpenAPI schema (committed as pipeline/producers/openapi.json)."""
+        """Print the service's OpenAPI schema (committed as pipeline/api/openapi.json)."""
         typer.echo(json.dumps(api_app(_schema_settings()).openapi(), indent=2, sort_keys=True))
 
     @keys_app.command("create")

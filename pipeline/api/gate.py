@@ -15,25 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import redis.asyncio as aioredis
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from pipeline.api.errors import error_response
 from pipeline.errors import (
     FacepipeError,
     HeadersTooLargeError,
     InternalError,
     RequestTooLargeError,
     ServiceUnavailableError,
-    ThrottledError,
     UnauthorizedError,
 )
 from pipeline.keys import Caller, KeyRing
@@ -59,15 +57,6 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
 NONCE_PREFIX = "facepipe:nonce:"
 # How much of an oversized chunked body is read and dropped before the 413, in body limits.
 DRAIN_FACTOR = 4
-
-
-def error_response(error: FacepipeError) -> JSONResponse:
-    """`error` in the documented error shape, with its HTTP status."""
-    headers = {}
-    if isinstance(error, ThrottledError):
-        headers["Retry-After"] = str(error.retry_after)
-    body = {**error.to_dict(), "requestId": uuid.uuid4().hex}
-    return JSONResponse(body, status_code=error.http_status, headers=headers)
 
 
 def caller_of(scope: Scope) -> Caller:

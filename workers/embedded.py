@@ -79,6 +79,12 @@ def _wait_for_ping(
     raise RuntimeError(f"redis-server did not answer on {socket_path} within {timeout:.0f} s")
 
 
+# Celery warns when a worker runs as root, because a pickle message could then run code as
+# root. This private worker reads only JSON, from a broker on a socket only its user can open:
+# the warning would only confuse the person running `facepipe run`.
+ROOT_WARNING_OFF = "ignore:You're running the worker with superuser privileges"
+
+
 @contextmanager
 def worker_processes(
     environment: dict[str, str], concurrency: int, queues: tuple[str, ...] = QUEUES
@@ -116,7 +122,7 @@ def worker_processes(
     # Its own session: Ctrl-C reaches the CLI only, which then stops the worker deliberately.
     process = subprocess.Popen(
         command,
-        env={**os.environ, **environment},
+        env={**os.environ, **environment, "PYTHONWARNINGS": ROOT_WARNING_OFF},
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )

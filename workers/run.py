@@ -22,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from sqlalchemy.engine import make_url
 
 from pipeline.jobs import JobKind
 from pipeline.producers.backfill import BackfillOptions, BackfillReport, backfill
@@ -31,6 +32,9 @@ from pipeline.store import ResultStore, Summary
 from workers.app import create_app
 from workers.embedded import private_broker, worker_processes
 from workers.queue import CeleryJobQueue
+
+# The files SQLite keeps beside a database.
+SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 POLL = 0.25
 _Advance = Callable[[int], None]
@@ -82,6 +86,7 @@ def run_pipeline(
             collect_task_ids=True,
             checkpoint=False,
             on_batch=start_workers,
+            skip=own_files(settings.store_url, output),
         )
         report = backfill(target, store, queue, Sources(settings).buckets, options)
         summary = _follow(store, report.task_ids, worker, show_progress)
@@ -89,6 +94,17 @@ def run_pipeline(
         store.export_jsonl(out, task_ids=report.task_ids)
     store.close()
     return RunReport(summary=summary, output=output, seconds=time.monotonic() - started)
+
+
+def own_files(store_url: str, output: Path) -> frozenset[Path]:
+    """The files a run writes, which `facepipe run .` in a photo folder must not analyse:
+    the JSONL output and an SQLite store with its journal files."""
+    files = {output.resolve()}
+    url = make_url(store_url)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        database = Path(url.database).resolve()
+        files |= {database, *(database.with_name(database.name + s) for s in SQLITE_SIDECARS)}
+    return frozenset(files)
 
 
 def _follow(

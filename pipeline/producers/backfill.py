@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pipeline.jobs import JobKind, JobSpec
 from pipeline.producers.queue import JobQueue, QueueName, submit_and_enqueue
@@ -36,6 +37,8 @@ class BackfillOptions:
     high_water: int = 50_000
     batch: int = 500
     queue: QueueName = "bulk"
+    # Files of a folder not to enqueue (`list_images`).
+    skip: frozenset[Path] = frozenset()
     # Keep the task ids (for `facepipe run`, which follows them to the end).
     collect_task_ids: bool = False
     # Resume from (and save) a checkpoint; `facepipe run` lists everything every time.
@@ -74,7 +77,7 @@ def backfill(
     if saved:
         logger.info("resuming %s after %r (%d enqueued before)", name, saved[0], saved[1])
     throttle = _Throttle(options.rate)
-    pages = _read_ahead(list_images(target, buckets, report.resumed_after))
+    pages = _read_ahead(list_images(target, buckets, report.resumed_after, options.skip))
     for batch in _batches(pages, options.batch):
         throttle.wait(len(batch))
         if not options.dry_run:

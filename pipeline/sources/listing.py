@@ -27,15 +27,22 @@ class Listed:
 
 
 def list_images(
-    target: str, buckets: BucketFetcher, start_after: str | None = None
+    target: str,
+    buckets: BucketFetcher,
+    start_after: str | None = None,
+    skip: frozenset[Path] = frozenset(),
 ) -> Iterator[list[Listed]]:
-    """Pages of the objects under a bucket prefix, a folder, or the one file `target` names."""
+    """Pages of the objects under a bucket prefix, a folder, or the one file `target` names.
+
+    `skip`: files of a folder that are not photos to analyse (the run's own store and output,
+    which may sit in the very folder it analyses).
+    """
     scheme = urlsplit(target).scheme
     if scheme in BUCKET_SCHEMES:
         yield from _bucket_pages(target, buckets, start_after)
     elif scheme in ("", "file") or len(scheme) == 1:
         path = Path(unquote(urlsplit(target).path) if scheme == "file" else target)
-        yield from _folder_pages(path, start_after)
+        yield from _folder_pages(path, start_after, skip)
     else:
         raise InvalidRequestError(f"cannot list {target!r}: use a folder, s3:// or oss:// prefix")
 
@@ -51,7 +58,9 @@ def _bucket_pages(
         ]
 
 
-def _folder_pages(root: Path, start_after: str | None) -> Iterator[list[Listed]]:
+def _folder_pages(
+    root: Path, start_after: str | None, skip: frozenset[Path]
+) -> Iterator[list[Listed]]:
     if root.is_file():
         files = [root]
         root = root.parent
@@ -59,7 +68,9 @@ def _folder_pages(root: Path, start_after: str | None) -> Iterator[list[Listed]]
         # Hidden files (.DS_Store, .git) are not photos; everything else is tried, so a stray
         # TIFF or text file is reported as a failed result instead of silently skipped.
         files = sorted(
-            p for p in root.rglob("*") if p.is_file() and not _hidden(p.relative_to(root))
+            p
+            for p in root.rglob("*")
+            if p.is_file() and not _hidden(p.relative_to(root)) and p.resolve() not in skip
         )
     else:
         raise SourceNotFoundError(f"no such file or folder: {root}")

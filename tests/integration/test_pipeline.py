@@ -303,3 +303,21 @@ def test_facepipe_run_embedded(tmp_path: Path) -> None:
     )
     assert rerun.returncode == 0
     assert len(output.read_text().splitlines()) == 3  # same jobs reused, nothing duplicated
+
+
+def test_facepipe_run_in_a_photo_folder_leaves_its_own_files_out(tmp_path: Path) -> None:
+    """`facepipe run .` with the default store and output, which land in the folder itself."""
+    (tmp_path / "face.jpg").write_bytes(FACE)
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith("FACEPIPE_")
+    }
+    command = [sys.executable, "-m", "workers.cli", "run", ".", "-w", "1"]
+    for _ in range(2):  # the second run finds facepipe.db, its -wal/-shm and the JSONL
+        done = subprocess.run(
+            command, check=False, env=environment, capture_output=True, text=True,
+            timeout=120, cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("images 1, succeeded 1, faces 1"), done.stdout
+        assert "superuser" not in done.stderr  # the private worker's root warning
+    assert (tmp_path / "facepipe.db").exists()

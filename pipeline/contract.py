@@ -1,4 +1,4 @@
-"""The wire format: pydantic models of the documented responses (CONTRACT §1, §2).
+"""The wire format: pydantic models of the documented responses (docs/contract.md).
 
 Fields facepipe does not compute are `None` (JSON `null`), never guessed: `bang` is null on
 faces wearing sunglasses or a mask (`pipeline.vision.bang` measures from the brows and the

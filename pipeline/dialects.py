@@ -4,10 +4,10 @@ Every renderer takes the Green response as JSON (`DetectResponse.to_json()`, whi
 what the results store keeps), so the CLI, the Python API and the HTTP service share them and
 a stored result can be served in any dialect later.
 
-- ctyun (CONTRACT §4): `{code:"0", message:"success", result:{face_num, face_list}}`, age and
+- ctyun (docs/contract.md): `{code:"0", message:"success", result:{face_num, face_list}}`, age and
   gender as strings. Errors are `{code, message:"error", details}` with ctyun's codes
   (4101-4105, 5000); a photo without faces is ctyun's 4105, not an empty list.
-- IMM (CONTRACT §5): `{RequestId, Figures:[...]}`. Fields with no model behind them are
+- IMM (docs/contract.md): `{RequestId, Figures:[...]}`. Fields with no model behind them are
   null: `FigureConfidence` (dlib's HOG score is not a probability), `Emotion`, `Mouth`,
   `FaceQuality`, `Attractive`. `Sharpness` is `1 - blur / 20`, the Green blur on IMM's 0..1
   sharper-is-higher scale. `FigureId` is derived from the taskId and the face's index, so

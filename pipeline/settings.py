@@ -16,7 +16,7 @@ Detector = Literal["yunet", "hog"]
 
 
 class ImageLimits(BaseSettings):
-    """The documented image requirements (CONTRACT §1); lower them, never raise them."""
+    """The documented image requirements (docs/contract.md); lower them, never raise them."""
 
     model_config = SettingsConfigDict(env_prefix="FACEPIPE_IMAGE_", frozen=True)
 
@@ -87,7 +87,7 @@ class SourceSettings(BaseSettings):
     # OSS through its S3-compatible API, e.g. https://oss-cn-hangzhou.aliyuncs.com.
     oss_endpoint_url: str | None = None
     oss_region: str | None = None
-    # The documented download limit for user URLs (CONTRACT §1).
+    # The documented download limit for user URLs (docs/contract.md).
     http_timeout: float = Field(default=3.0, gt=0)
     http_max_redirects: int = Field(default=5, ge=0)
     # CIDRs exempt from the private-address guard; empty in production, loopback in tests.
@@ -103,7 +103,7 @@ class SourceSettings(BaseSettings):
 
 
 class WorkerSettings(BaseSettings):
-    """The reliability knobs of the Celery workers (see DESIGN.md, reliability rules)."""
+    """The reliability knobs of the Celery workers (docs/contract.md, design rules)."""
 
     model_config = SettingsConfigDict(env_prefix="FACEPIPE_WORKER_", frozen=True)
 

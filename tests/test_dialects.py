@@ -1,4 +1,4 @@
-"""The ctyun and IMM renderers against the documented examples (CONTRACT §4, §5)."""
+"""The ctyun and IMM renderers against the documented examples (docs/contract.md)."""
 
 from __future__ import annotations
 

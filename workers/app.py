@@ -1,4 +1,4 @@
-"""The Celery app: Redis broker, three queues, and the reliability settings of DESIGN.md.
+"""The Celery app: Redis broker, three queues, and the reliability settings of docs/contract.md (design rules).
 
 `celery -A workers.app worker` (or `facepipe worker`) reads `FACEPIPE_*` settings from the
 environment here, at the entry point.

@@ -1,4 +1,4 @@
-"""Request bodies of the HTTP service, as documented (CONTRACT §1-§4)."""
+"""Request bodies of the HTTP service, as documented (docs/contract.md)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ mapping (`pipeline.vision.similarity`):
 - `sface` (default): SFace, cosine distance (`pipeline.vision.sface`);
 - `dlib`: dlib's 128-d ResNet descriptor (99.38% on LFW), Euclidean distance.
 On the East-Asian `identities/` photos the thresholds are calibrated on, SFace rejects far
-fewer same-person pairs at each false-accept rate (README, "Compare").
+fewer same-person pairs at each false-accept rate (docs/accuracy.md, "Compare").
 """
 
 from __future__ import annotations

@@ -43,10 +43,11 @@ does not list the codes for each limit, so facepipe keeps HTTP's meaning where H
 (400, 403, 404, 408, 413, 415, 422, 500, 503) and uses 46x/470 for the image limits and "no
 face", so that every documented limit has a code of its own. `ctyun_code` is the matching code
 of the ctyun dialect (4101-4105, 5000). A sync call that outlives the documented 6 s answers
-581: the documented API names "a timeout code" without its number (docs/contract.md), it is the service's fault (5xx), and
-504 already means one job outlived the workers' limit. `http_status` is the status line of an
-HTTP answer carrying the error (the code itself when HTTP has that status, else 200 with the
-code in the body, as the documented API does for per-image failures).
+581: the documented API names "a timeout code" without its number (docs/contract.md), it
+is the service's fault (5xx), and 504 already means one job outlived the workers' limit.
+`http_status` is the status line of an HTTP answer carrying the error (the code itself when
+HTTP has that status, else 200 with the code in the body, as the documented API does for
+per-image failures).
 """
 
 from __future__ import annotations

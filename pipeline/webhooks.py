@@ -1,4 +1,4 @@
-"""Signed result callbacks, as the documented async mode sends them (docs/contract.md, docs/webhooks.md).
+"""Signed result callbacks, as the documented async mode sends them (docs/webhooks.md).
 
 Each delivery is a `POST` of `application/x-www-form-urlencoded` form fields `checksum` and
 `content` (the result JSON), where `checksum = sha256_hex(uid + seed + content)` and `uid`

@@ -137,8 +137,8 @@ def test_pairs_against_the_far_0_001_threshold(
     """Different people score below the FAR=0.001 threshold and every same-person pair scores
     above every different-person pair. With SFace (the default) every same-person pair also
     clears the threshold. dlib's threshold comes from the identities/ impostor tail, where its
-    descriptor separates people far less (docs/accuracy.md, "Compare"): 28 of its 44 same-person pairs
-    clear it, held here at that measured floor."""
+    descriptor separates people far less (docs/accuracy.md, "Compare"): 28 of its 44
+    same-person pairs clear it, held here at that measured floor."""
     people = identity_photos(face_labels)
     mapping = score_mapping(descriptor)
     threshold = mapping.thresholds["0.001"]

@@ -1,4 +1,4 @@
-"""The Celery app: Redis broker, three queues, and the reliability settings of docs/contract.md (design rules).
+"""The Celery app: Redis broker, the queues, and the reliability settings (docs/contract.md).
 
 `celery -A workers.app worker` (or `facepipe worker`) reads `FACEPIPE_*` settings from the
 environment here, at the entry point.

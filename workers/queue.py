@@ -14,12 +14,17 @@ from pipeline.producers.queue import QueueName
 _BATCH = 1000
 
 
+def task_name(kind: JobKind) -> str:
+    """The Celery task that runs a job of `kind` (`workers.tasks`)."""
+    return f"facepipe.{kind}"
+
+
 class CeleryJobQueue:
     def __init__(self, app: Celery) -> None:
         self._app = app
 
     def enqueue(self, jobs: Sequence[tuple[str, JobKind]], queue: QueueName) -> None:
-        self._publish([(f"facepipe.{kind}", task_id) for task_id, kind in jobs], queue)
+        self._publish([(task_name(kind), task_id) for task_id, kind in jobs], queue)
 
     def send(self, task_name: str, ids: Sequence[str], queue: QueueName) -> None:
         """One `task_name` message per id (e.g. webhook deliveries), batched like `enqueue`."""

@@ -43,12 +43,13 @@ def runtime() -> Runtime:
     store = ResultStore(settings.store_url, lease=lease)
     load_models()
     master = settings.api.master_key
-    broker = settings.broker_url or DEFAULT_BROKER
+    # One client for the broker's Redis: notices and parked downloads share its pool.
+    broker = redis.Redis.from_url(redis_py_url(settings.broker_url or DEFAULT_BROKER))
     return Runtime(
         settings=settings,
         store=store,
         sources=Sources(settings),
-        notices=redis.Redis.from_url(redis_py_url(broker)),
+        notices=broker,
         http=httpx.Client(follow_redirects=False, trust_env=False),
         keyring=KeyRing(store.api_keys, master.get_secret_value()) if master else None,
         shelf=Shelf(broker, ttl=settings.api.inline_ttl),

@@ -33,6 +33,7 @@ from pipeline.vision.engine import FaceEngine
 from pipeline.vision.models import load_models
 from workers.app import app
 from workers.limits import cap_job_memory
+from workers.queue import task_name
 from workers.runtime import Runtime, runtime
 from workers.webhooks import send_deliveries
 
@@ -140,15 +141,15 @@ def _analyse(rt: Runtime, record: JobRecord, delivery: str) -> str:
 def _download(rt: Runtime, record: JobRecord, delivery: str) -> str:
     for ref in downloads(record.spec.images):
         rt.shelf.park(record.task_id, ref, rt.sources.fetch(ref))
-    _hand_over(rt, record, delivery, _task_name(record), record.queue)
+    _hand_over(rt, record, delivery, task_name(record.spec.kind), record.queue)
     return "downloaded"
 
 
-def _hand_over(rt: Runtime, record: JobRecord, delivery: str, task_name: str, queue: str) -> None:
+def _hand_over(rt: Runtime, record: JobRecord, delivery: str, stage: str, queue: str) -> None:
     """Send the job's next stage as a message that already holds the job's claim."""
     next_delivery = uuid.uuid4().hex
     if rt.store.hand_over(record.task_id, delivery, next_delivery):
-        app.send_task(task_name, args=[record.task_id], queue=queue, task_id=next_delivery)
+        _send(stage, record.task_id, queue, next_delivery)
 
 
 def sweep_stalled(rt: Runtime) -> int:
@@ -165,8 +166,7 @@ def sweep_stalled(rt: Runtime) -> int:
             if rt.store.redrive(record.task_id, idle_since, delivery):
                 touched += 1
                 logger.warning("job %s stalled; sent again", record.task_id)
-                app.send_task(_task_name(record), args=[record.task_id], queue=record.queue,
-                              task_id=delivery)  # fmt: skip
+                _send(task_name(record.spec.kind), record.task_id, record.queue, delivery)
             continue
         error = _stalled_error(record, worker.stall_timeout)
         result = failure_result(record.task_id, record.spec, error)
@@ -178,8 +178,9 @@ def sweep_stalled(rt: Runtime) -> int:
     return touched
 
 
-def _task_name(record: JobRecord) -> str:
-    return f"facepipe.{record.spec.kind}"
+def _send(stage: str, task_id: str, queue: str, delivery: str) -> None:
+    """A message for the job's `stage` whose id is the `delivery` the job's claim names."""
+    app.send_task(stage, args=[task_id], queue=queue, task_id=delivery)
 
 
 def _stalled_error(record: JobRecord, timeout: float) -> FacepipeError:

@@ -76,15 +76,14 @@ class ApiState:
             raise InvalidRequestError(
                 "url must be http(s)://, s3://, oss:// or base64://, not " + repr(url[:40])
             )
+        if url.startswith(BASE64_PREFIX):
+            uri, key = parking()
+            await self.notices.set(key, url[len(BASE64_PREFIX) :], ex=self.settings.api.inline_ttl)
+            return ImageRef(uri, data_id=data_id)
         if url.startswith(BUCKET_PREFIXES):
             self.buckets.check(url, caller.account_id)
-        elif not url.startswith(BASE64_PREFIX):
+        else:
             check_parsable(url)
-        if url.startswith(BASE64_PREFIX):
-            payload = url[len(BASE64_PREFIX) :]
-            uri, key = parking()
-            await self.notices.set(key, payload, ex=self.settings.api.inline_ttl)
-            return ImageRef(uri, data_id=data_id)
         return ImageRef(url, data_id=data_id)
 
     async def compare_spec(self, body: CompareRequest, caller: Caller) -> JobSpec:

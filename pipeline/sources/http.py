@@ -52,9 +52,6 @@ class HttpFetcher:
                 f"downloading {ref.uri} took longer than {budget:g} s"
             ) from exc
 
-    def close(self) -> None:
-        """Nothing to release: each fetch has its own connections (kept for callers)."""
-
     async def _fetch(self, start: str) -> bytes:
         url = start
         # trust_env=False: a proxy from the environment would bypass the address check.

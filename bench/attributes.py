@@ -8,12 +8,12 @@ Measured here, on photos the models never saw where a held-out split exists:
 - gender: `identities/` (48 people, labelled by folder) and `faces/` (6 public figures);
 - smile: every 4th GENKI-4K crop (in-sample: the model was fitted on GENKI; its 5-fold
   cross-validated figures are quoted from the shipped report next to it);
-- glasses: the cross-validated figures of `python -m pipeline.calibrate.glasses`.
-- mustache: the cross-validated figures of `python -m pipeline.calibrate.mustache`.
+- glasses: the cross-validated figures of `python -m calibrate.glasses`.
+- mustache: the cross-validated figures of `python -m calibrate.mustache`.
 - hat, hairstyle (face parsing, `FACEPIPE_ENGINE_HEAD_ATTRIBUTES=true`): the cross-validated
-  figures of `python -m pipeline.calibrate.head` on the `sunglasses/` heads we labelled, and
+  figures of `python -m calibrate.head` on the `sunglasses/` heads we labelled, and
   the `faces/` photos labels.json labels, which the models never saw.
-- bang: the cross-validated figures of `python -m pipeline.calibrate.bang` on the
+- bang: the cross-validated figures of `python -m calibrate.bang` on the
   `identities/` photos we labelled (folds keep each person together, so they test on people
   the model never saw), and its checks on the labelled `sunglasses/` faces and on `masks/`,
   which say why the engine answers null behind sunglasses and masks.
@@ -27,7 +27,7 @@ from pathlib import Path
 from statistics import mean
 from typing import Any
 
-from pipeline.calibrate.fixtures import (
+from calibrate.fixtures import (
     finds_crop_face,
     genki_face,
     image_files,
@@ -36,8 +36,8 @@ from pipeline.calibrate.fixtures import (
     load,
     pad_crop,
 )
-from pipeline.calibrate.gender import FRONTAL_ONLY, identity_gender_answers
-from pipeline.calibrate.labels import FACES_GENDER
+from calibrate.gender import FRONTAL_ONLY, identity_gender_answers
+from calibrate.labels import FACES_GENDER
 from pipeline.imaging import decode
 from pipeline.settings import EngineSettings
 from pipeline.vision.age_gender import estimate_gender

@@ -1,6 +1,6 @@
 """SFace against dlib's descriptor on `identities/`: `python -m bench.descriptors`.
 
-The FAR thresholds come from `identities/` (`pipeline.calibrate.compare`): 48 East-Asian
+The FAR thresholds come from `identities/` (`calibrate.compare`): 48 East-Asian
 people, tight crops. On its 451 photos this prints the false-reject rate at each FAR for:
 - SFace (the default descriptor) and dlib's 128-d ResNet descriptor (`pipeline.vision.embedding`),
   both reading the same face: the same padded crop and 68-point landmarks;
@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.calibrate.compare import (
+from calibrate.compare import (
     DESCRIPTORS,
     FALSE_ACCEPT_RATES,
     PAD,
@@ -25,14 +25,14 @@ from pipeline.calibrate.compare import (
     identity_face_box,
     pair_distances,
 )
-from pipeline.calibrate.fixtures import fixtures_dir, image_files, is_crop_face, load, pad_crop
+from calibrate.fixtures import fixtures_dir, image_files, is_crop_face, load, pad_crop
 from pipeline.settings import Descriptor, EngineSettings
 from pipeline.vision.blur import blur_score
 from pipeline.vision.detection import detect_faces
+from pipeline.vision.dlib_models import load_models
 from pipeline.vision.embedding import Embedding, face_embedding
 from pipeline.vision.glasses import classify_glasses
 from pipeline.vision.landmarks import shape_to_array
-from pipeline.vision.models import load_models
 from pipeline.vision.pose import estimate_pose
 from pipeline.vision.quality import gate
 

@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 from skimage import data
 
-from pipeline.calibrate.fixtures import fixtures_dir, image_files, load
+from calibrate.fixtures import fixtures_dir, image_files, load
 from pipeline.imaging import RGBImage
 from pipeline.settings import Detector, EngineSettings
 from pipeline.vision.detection import detect_faces

@@ -27,16 +27,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from calibrate.fixtures import fixtures_dir
 from pipeline.analysis import compare, detect
-from pipeline.calibrate.fixtures import fixtures_dir
 from pipeline.imaging import decode
 from pipeline.settings import Descriptor, EngineSettings, Settings
 from pipeline.vision.age_gender import estimate_age, estimate_gender
 from pipeline.vision.bang import classify_bang
 from pipeline.vision.detection import detect_faces
+from pipeline.vision.dlib_models import dlib_encoder, load_models
 from pipeline.vision.landmarks import find_shape, shape_to_array
 from pipeline.vision.mask import classify_mask
-from pipeline.vision.models import dlib_encoder, load_models
 from pipeline.vision.mustache import classify_mustache
 from pipeline.vision.smile import estimate_smile
 

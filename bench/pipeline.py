@@ -35,13 +35,13 @@ from typing import Any
 
 import boto3
 
+from calibrate.fixtures import fixtures_dir
 from pipeline.analysis import detect
-from pipeline.calibrate.fixtures import fixtures_dir
 from pipeline.producers.backfill import BackfillOptions, backfill
 from pipeline.settings import Settings, SourceSettings
 from pipeline.sources import Sources
 from pipeline.store import ResultStore
-from pipeline.vision.models import load_models
+from pipeline.vision.dlib_models import load_models
 from workers.app import create_app
 from workers.embedded import private_broker
 from workers.queue import CeleryJobQueue
@@ -96,7 +96,7 @@ def facepipe_run(folder: Path, workers: int, work: Path) -> tuple[float, float]:
     store_url = f"sqlite:///{work / 'run.db'}"
     environment = {k: v for k, v in os.environ.items() if not k.startswith("FACEPIPE_")}
     environment["FACEPIPE_STORE_URL"] = store_url
-    command = [sys.executable, "-m", "workers.cli", "run", str(folder), "-w", str(workers)]
+    command = [sys.executable, "-m", "pipeline.cli", "run", str(folder), "-w", str(workers)]
     command += ["-o", str(work / "run.jsonl"), "--no-progress"]
     start = time.perf_counter()
     subprocess.run(command, env=environment, check=True, stdout=subprocess.DEVNULL)

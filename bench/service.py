@@ -34,14 +34,14 @@ from typing import Any
 
 import httpx
 
+from calibrate.fixtures import fixtures_dir
 from pipeline.analysis import detect
-from pipeline.calibrate.fixtures import fixtures_dir
 from pipeline.jobs import JobOutcome, JobSpec
 from pipeline.keys import Credentials, KeyRing, signed_headers
 from pipeline.settings import Settings
 from pipeline.sources import ImageRef
 from pipeline.store import ResultStore
-from pipeline.vision.models import load_models
+from pipeline.vision.dlib_models import load_models
 from workers.app import create_app
 from workers.embedded import private_broker
 from workers.webhooks import send_deliveries
@@ -217,7 +217,7 @@ def main() -> None:
         stack.enter_context(process(celery("webhooks", 8), environment, work / "hooks.log"))
         stack.enter_context(
             process(
-                [sys.executable, "-m", "uvicorn", "--factory", "workers.service:api_app",
+                [sys.executable, "-m", "uvicorn", "--factory", "pipeline.api.server:api_app",
                  "--port", str(api_port), "--log-level", "warning"],
                 environment,
                 work / "api.log",

@@ -16,8 +16,8 @@ from pipeline.contract import (
     Face,
     Location,
     Quality,
+    RatedValue,
     Smile,
-    Verdict,
 )
 from pipeline.imaging import decode
 from pipeline.settings import Settings
@@ -78,7 +78,7 @@ def _to_face(face: FaceAnalysis, scale: float) -> Face:
         ),
         qualified=face.qualified,
         reasons=face.reasons,
-        glasses=Verdict(value=face.glasses.value, rate=face.glasses.rate),
+        glasses=RatedValue(value=face.glasses.value, rate=face.glasses.rate),
         smile=Smile(value=face.smile.value, rate=face.smile.rate) if face.smile else None,
         respirator=_verdict(face.respirator),
         age=Age(value=face.age.value, rate=face.age.rate, sd=face.age.sd) if face.age else None,
@@ -90,8 +90,8 @@ def _to_face(face: FaceAnalysis, scale: float) -> Face:
     )
 
 
-def _verdict(found: verdict.Verdict[Any] | None) -> Verdict | None:
-    return None if found is None else Verdict(value=found.value, rate=found.rate)
+def _verdict(found: verdict.Verdict[Any] | None) -> RatedValue | None:
+    return None if found is None else RatedValue(value=found.value, rate=found.rate)
 
 
 def compare(

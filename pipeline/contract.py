@@ -45,7 +45,9 @@ class Quality(_Camel):
     roll: float | None
 
 
-class Verdict(_Camel):
+class RatedValue(_Camel):
+    """An attribute's answer: one `value` of its vocabulary and its `rate` (0..1)."""
+
     value: str
     rate: float
 
@@ -69,15 +71,15 @@ class Face(_Camel):
     qualified: bool
     # Why `qualified` is false: any of "blur", "sunglass", "pitch", "yaw", "roll".
     reasons: list[str]
-    glasses: Verdict | None = None
+    glasses: RatedValue | None = None
     smile: Smile | None = None
-    respirator: Verdict | None = None
-    hat: Verdict | None = None
-    mustache: Verdict | None = None
-    bang: Verdict | None = None
-    hairstyle: Verdict | None = None
+    respirator: RatedValue | None = None
+    hat: RatedValue | None = None
+    mustache: RatedValue | None = None
+    bang: RatedValue | None = None
+    hairstyle: RatedValue | None = None
     age: Age | None = None
-    gender: Verdict | None = None
+    gender: RatedValue | None = None
 
 
 class Extras(_Camel):

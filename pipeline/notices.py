@@ -4,8 +4,6 @@ the result from the store, and checks the store again when no notice came."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import redis
 
 PREFIX = "facepipe:finished:"
@@ -13,14 +11,6 @@ PREFIX = "facepipe:finished:"
 
 def channel(task_id: str) -> str:
     return PREFIX + task_id
-
-
-def redis_py_url(broker_url: str) -> str:
-    """kombu's Redis URL as redis-py reads it (`redis+socket:///path` -> `unix:///path`)."""
-    parts = urlsplit(broker_url)
-    if parts.scheme in ("redis+socket", "socket"):
-        return f"unix://{parts.path}"
-    return broker_url
 
 
 def publish(client: redis.Redis, task_id: str) -> None:

@@ -51,7 +51,7 @@ class EngineSettings(BaseSettings):
     retry_max_side: int = Field(default=1280, ge=160)
     # dlib HOG score; 0 is dlib's own default decision boundary.
     min_detection_score: float = 0.0
-    # Our masked-face HOG detector (`pipeline.calibrate.mask_detector`). -0.5 finds 88% of the
+    # Our masked-face HOG detector (`calibrate.mask_detector`). -0.5 finds 88% of the
     # held-out masked crops (`bench.accuracy`); a lower threshold finds more, but puts many
     # more boxes on single eyes of unmasked faces, which then carry wrong landmarks.
     min_masked_detection_score: float = -0.5

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import logging
 import random
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from urllib.parse import parse_qs, urlencode
 import httpx
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from pipeline.dialects import render
 from pipeline.errors import FacepipeError
 from pipeline.settings import WebhookSettings
 from pipeline.sources.guard import IPNetwork, check_url
@@ -54,16 +56,19 @@ def checksum(uid: str, seed: str, content: str) -> str:
     return hashlib.sha256((uid + seed + content).encode()).hexdigest()
 
 
+def callback_content(delivery: Delivery) -> str:
+    """The `content` field: the stored (Green) result in the dialect its job asked for."""
+    if delivery.dialect == "green":
+        return delivery.content
+    return json.dumps(render(json.loads(delivery.content), delivery.dialect))
+
+
 def encode(
     delivery: Delivery, *, uid: str, webhook_secret: str | None, now: datetime
 ) -> tuple[bytes, dict[str, str]]:
     """The body and headers of one attempt."""
-    body = urlencode(
-        {
-            "checksum": checksum(uid, delivery.seed or "", delivery.content),
-            "content": delivery.content,
-        }
-    )
+    content = callback_content(delivery)
+    body = urlencode({"checksum": checksum(uid, delivery.seed or "", content), "content": content})
     headers = {
         "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
         "webhook-id": delivery.delivery_id,

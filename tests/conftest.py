@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
-from pipeline.calibrate.fixtures import fixtures_dir
+from calibrate.fixtures import fixtures_dir
 from pipeline.imaging import RGBImage, decode
-from tests.services import AWS_TEST_ENV, postgres_database, redis_broker
+from tests.backends import AWS_TEST_ENV, postgres_database, redis_broker
 from tests.support import free_port
 
 
@@ -48,7 +48,7 @@ def obama(faces_dir: Path) -> RGBImage:
     return decode((faces_dir / "obama.jpg").read_bytes()).pixels
 
 
-# -- real services (see tests/services.py) ---------------------------------------------
+# -- real services (see tests/backends.py) ---------------------------------------------
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,7 @@ def test_detect_accepts_base64_uri() -> None:
 
     from PIL import Image  # noqa: PLC0415
 
-    from pipeline.cli import sample_image  # noqa: PLC0415
+    from pipeline.cli.analyse import sample_image  # noqa: PLC0415
 
     # Small enough for one command-line argument (the full PNG is not).
     buffer = io.BytesIO()
@@ -73,3 +73,27 @@ def test_compare_reports_no_face_as_an_error_object(tmp_path: Path) -> None:
     body = json.loads(result.stdout)
     assert body["Success"] is False
     assert body["Code"] == "470"
+
+
+def test_python_m_pipeline_cli_is_the_facepipe_command() -> None:
+    module = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "--help"],
+        check=False, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert module.returncode == 0, module.stderr
+    assert module.stdout == run("--help").stdout
+    assert "Usage: facepipe" in module.stdout
+
+
+def test_commands_without_the_queue_do_not_import_celery() -> None:
+    probe = "import sys, pipeline.cli; print('celery' in sys.modules)"
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True, timeout=60
+    )
+    assert loaded.stdout.strip() == "False"
+
+
+def test_typer_refuses_an_unknown_task() -> None:
+    result = run("backfill", "/nonexistent", "--task", "teleport")
+    assert result.returncode == 2
+    assert "teleport" in result.stderr

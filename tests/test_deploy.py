@@ -12,8 +12,8 @@ import yaml
 from pydantic_settings import BaseSettings
 from typer.testing import CliRunner
 
+from pipeline.cli import app
 from pipeline.settings import Settings
-from workers.cli import app
 
 DEPLOY = Path(__file__).parents[1] / "deploy"
 

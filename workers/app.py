@@ -9,17 +9,16 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Exchange, Queue
 
+from pipeline.broker import broker_url
 from pipeline.producers.queue import QUEUES
 from pipeline.settings import Settings, WorkerSettings
-
-DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 
 
 def create_app(settings: Settings) -> Celery:
     """A Celery app configured from `settings`; tasks are registered by `workers.tasks`."""
     worker = settings.worker
     _check_limits(worker)
-    broker = settings.broker_url or DEFAULT_BROKER
+    broker = broker_url(settings)
     app = Celery("facepipe", broker=broker, include=["workers.tasks", "workers.webhooks"])
     # Redis reads the visibility timeout from both transport options: keep them equal.
     transport = {

@@ -9,14 +9,13 @@ from functools import cache
 import httpx
 import redis
 
+from pipeline.broker import broker_url, redis_py_url
 from pipeline.keys import KeyRing
-from pipeline.notices import redis_py_url
 from pipeline.settings import Settings
 from pipeline.sources import Sources
 from pipeline.sources.shelf import Shelf
 from pipeline.store import ResultStore
-from pipeline.vision.models import load_models
-from workers.app import DEFAULT_BROKER
+from pipeline.vision.dlib_models import load_models
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ def runtime() -> Runtime:
     load_models()
     master = settings.api.master_key
     # One client for the broker's Redis: notices and parked downloads share its pool.
-    broker = redis.Redis.from_url(redis_py_url(settings.broker_url or DEFAULT_BROKER))
+    broker = redis.Redis.from_url(redis_py_url(broker_url(settings)))
     return Runtime(
         settings=settings,
         store=store,

@@ -29,8 +29,8 @@ from pipeline.notices import publish
 from pipeline.sources.inline import is_inline
 from pipeline.sources.shelf import downloads
 from pipeline.store import Finish, JobRecord
+from pipeline.vision.dlib_models import load_models
 from pipeline.vision.engine import FaceEngine
-from pipeline.vision.models import load_models
 from workers.app import app
 from workers.limits import cap_job_memory
 from workers.queue import task_name

@@ -1,6 +1,7 @@
 """The HTTP service (FastAPI): sync and async detect/compare, result polling, bucket events.
 
     app.py          the app factory (`create_api`)
+    server.py       the ASGI factory over Celery, and uvicorn (`facepipe api`)
     gate.py         before every route: limits, signature, replay, rate; the error shield
     state.py        what the routes share, and the steps they have in common
     dependencies.py what a route declares it needs (state, caller, dialect)

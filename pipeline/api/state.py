@@ -14,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from pipeline.api.metrics import ApiMetrics
 from pipeline.api.requests import CompareRequest
+from pipeline.broker import redis_py_url
 from pipeline.errors import (
     CompareImageTooLargeError,
     InvalidRequestError,
@@ -22,7 +23,7 @@ from pipeline.errors import (
 )
 from pipeline.jobs import JobKind, JobSpec
 from pipeline.keys import Caller, KeyRing
-from pipeline.notices import channel, redis_py_url
+from pipeline.notices import channel
 from pipeline.producers.queue import JobQueue, QueueName, submit_and_enqueue
 from pipeline.ratelimit import RateLimit
 from pipeline.settings import Settings

@@ -71,7 +71,7 @@ def backfill(
     """Enqueue the images under `target` (s3://, oss:// prefix or folder)."""
     name = checkpoint_name(target, options)
     saving = options.checkpoint and not options.dry_run
-    saved = store.checkpoint(name) if saving else None
+    saved = store.checkpoints.load(name) if saving else None
     report = BackfillReport(resumed_after=saved[0] if saved else None)
     report.enqueued = saved[1] if saved else 0
     if saved:
@@ -84,12 +84,12 @@ def backfill(
             _wait_below_high_water(queue, options)
         _submit(batch, store, queue, options, report)
         if saving:
-            store.save_checkpoint(name, batch[-1].key, report.enqueued)
+            store.checkpoints.save(name, batch[-1].key, report.enqueued)
         if options.on_batch is not None:
             options.on_batch(report)
     if saving:
         # Finished: the next backfill of this prefix lists everything again.
-        store.clear_checkpoint(name)
+        store.checkpoints.clear(name)
     logger.info(
         "backfill %s: %d listed, %d enqueued, %d skipped",
         name,

@@ -17,8 +17,8 @@ from typing import Final, cast
 
 import redis
 
+from pipeline.broker import redis_py_url
 from pipeline.errors import InlineImageExpiredError, InvalidRequestError, SourceUnavailableError
-from pipeline.notices import redis_py_url
 from pipeline.sources.base import ImageRef
 from pipeline.sources.local import decode_base64
 

@@ -2,15 +2,15 @@
 
 from pipeline.store.api_keys import ApiKeyRecord, ApiKeys
 from pipeline.store.deliveries import Deliveries, Delivery
-from pipeline.store.results import (
+from pipeline.store.records import (
     TERMINAL,
     Claim,
     Finish,
     JobRecord,
-    ResultStore,
     Submission,
     Summary,
 )
+from pipeline.store.results import ResultStore
 
 __all__ = [
     "TERMINAL",

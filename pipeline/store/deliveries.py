@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, Row, and_, or_, select, update
 
+from pipeline.dialects import Dialect
 from pipeline.store.schema import webhook_deliveries as table
 
 DeliveryStatus = Literal["pending", "sending", "delivered", "dead", "gone"]
@@ -39,6 +40,7 @@ class Delivery:
     key_id: str | None
     # Always set by `create`; nullable only because the column came in migration 0002.
     content: str
+    dialect: Dialect
     next_attempt_at: datetime | None
     last_status: int | None
     last_error: str | None
@@ -60,6 +62,7 @@ class Deliveries:
         task_id: str,
         url: str,
         content: str,
+        dialect: Dialect,
         seed: str | None,
         key_id: str | None,
     ) -> str:
@@ -78,6 +81,7 @@ class Deliveries:
                 seed=seed,
                 key_id=key_id,
                 content=content,
+                dialect=dialect,
                 created_at=now,
             )
         )

@@ -3,124 +3,40 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, Literal, get_args
+from typing import IO, Any, Literal
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, Row, and_, create_engine, event, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
-from pipeline.dialects import dialect_of, render
+from pipeline.dialects import dialect_of
 from pipeline.errors import FacepipeError
-from pipeline.jobs import JobKind, JobOutcome, JobSpec
-from pipeline.sources import ImageRef
+from pipeline.jobs import JobOutcome, JobSpec
 from pipeline.store.api_keys import ApiKeys
+from pipeline.store.checkpoints import Checkpoints
 from pipeline.store.deliveries import Deliveries
-from pipeline.store.schema import backfill_checkpoints, jobs
+from pipeline.store.engine import create_engine, upsert_for
+from pipeline.store.records import (
+    TERMINAL,
+    Claim,
+    Finish,
+    JobRecord,
+    Status,
+    Submission,
+    Summary,
+    error_columns,
+    new_row,
+    record_of,
+)
+from pipeline.store.schema import jobs
 
-Status = Literal["queued", "running", "retrying", "succeeded", "failed"]
-STATUSES: tuple[Status, ...] = get_args(Status)
-TERMINAL: tuple[Status, ...] = ("succeeded", "failed")
 MIGRATIONS = Path(__file__).with_name("migrations")
 # SQLite allows 999 bound parameters per statement in older builds.
 CHUNK = 500
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    """One stored job and, once finished, its result."""
-
-    task_id: str
-    spec: JobSpec
-    queue: str
-    status: Status
-    attempts: int
-    error_code: int | None
-    error_name: str | None
-    error_msg: str | None
-    result: dict[str, Any] | None
-    faces: int | None
-    qualified_faces: int | None
-    created_at: datetime
-    finished_at: datetime | None
-    owner_key: str | None = None
-    retries: int = 0
-
-    def visible_to(self, key_id: str, *, admin: bool = False) -> bool:
-        """Whether the API key `key_id` may read this job: the key that submitted it, or an
-        admin key (the only ones that see jobs no key submitted: backfills, triggers)."""
-        return admin or (self.owner_key is not None and self.owner_key == key_id)
-
-    def to_json(self) -> dict[str, Any]:
-        """The record as one JSONL export line."""
-        return {
-            "taskId": self.task_id,
-            "kind": self.spec.kind,
-            "source": self.spec.source.uri,
-            "etag": self.spec.source.etag,
-            "target": self.spec.target.uri if self.spec.target else None,
-            "status": self.status,
-            "attempts": self.attempts,
-            "errorCode": self.error_code,
-            "error": self.error_name,
-            "result": self.result,
-        }
-
-
-@dataclass(frozen=True)
-class Submission:
-    """What `submit` did with one job; `enqueue` says whether a message must be sent."""
-
-    task_id: str
-    state: Literal["new", "pending", "done", "requeued"]
-
-    @property
-    def enqueue(self) -> bool:
-        return self.state != "done"
-
-
-@dataclass(frozen=True)
-class Finish:
-    """What storing a result did: `written` (false: the claim was lost to another delivery)
-    and the webhook delivery it created, if the job asked for a callback."""
-
-    written: bool
-    delivery_id: str | None = None
-
-    def __bool__(self) -> bool:
-        return self.written
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A worker's attempt to take a job: `claimed` (run it), `done` or `busy` (elsewhere)."""
-
-    outcome: Literal["claimed", "done", "busy", "missing"]
-    record: JobRecord | None = None
-
-
-@dataclass
-class Summary:
-    """Counts over a set of jobs, for progress bars and the end-of-run report."""
-
-    total: int = 0
-    by_status: Counter[str] = field(default_factory=Counter)
-    failed_by_code: Counter[str] = field(default_factory=Counter)
-    faces: int = 0
-    qualified_faces: int = 0
-
-    @property
-    def finished(self) -> int:
-        return sum(self.by_status[status] for status in TERMINAL)
 
 
 class ResultStore:
@@ -132,13 +48,12 @@ class ResultStore:
 
     def __init__(self, url: str, *, lease: timedelta = timedelta(minutes=5)) -> None:
         self.url = url
-        self.engine = _create_engine(url)
+        self.engine = create_engine(url)
         self._lease = lease
-        self._insert = (
-            postgresql.insert if self.engine.dialect.name == "postgresql" else (sqlite.insert)
-        )
+        self._insert = upsert_for(self.engine)
         self.deliveries = Deliveries(self.engine)
         self.api_keys = ApiKeys(self.engine)
+        self.checkpoints = Checkpoints(self.engine)
 
     @classmethod
     def open(cls, url: str) -> ResultStore:
@@ -186,7 +101,7 @@ class ResultStore:
         fresh = {key: spec for key, spec in zip(keys, specs, strict=True) if key not in existing}
         if fresh:
             rows = [
-                _new_row(
+                new_row(
                     key,
                     spec,
                     queue,
@@ -306,7 +221,7 @@ class ResultStore:
             result=json.dumps(result),
             faces=None,
             qualified_faces=None,
-            **_error_columns(error),
+            **error_columns(error),
         )
 
     def mark_retrying(self, task_id: str, delivery_id: str, error: FacepipeError) -> None:
@@ -320,7 +235,7 @@ class ResultStore:
                     status="retrying",
                     retries=jobs.c.retries + 1,
                     updated_at=_now(),
-                    **_error_columns(error),
+                    **error_columns(error),
                 )
             )
 
@@ -341,7 +256,7 @@ class ResultStore:
         was lost (a broker that lost data, a retry that could not be sent)."""
         query = select(jobs).where(_stalled(idle_since)).order_by(jobs.c.updated_at).limit(limit)
         with self.engine.connect() as connection:
-            return [_record(row) for row in connection.execute(query)]
+            return [record_of(row) for row in connection.execute(query)]
 
     def redrive(self, task_id: str, idle_since: datetime, next_delivery: str) -> bool:
         """Give a stalled job (see `stalled`) to a new message, sent next, unless it moved
@@ -369,7 +284,7 @@ class ResultStore:
             result=json.dumps(result),
             faces=None,
             qualified_faces=None,
-            **_error_columns(error),
+            **error_columns(error),
         )
 
     def _finish(self, task_id: str, claim: ColumnElement[bool], **values: Any) -> Finish:
@@ -395,7 +310,8 @@ class ResultStore:
                 connection,
                 task_id=task_id,
                 url=callback.callback_url,
-                content=_callback_content(values["result"], json.loads(callback.params)),
+                content=values["result"],
+                dialect=dialect_of(json.loads(callback.params)),
                 seed=callback.callback_seed,
                 key_id=callback.callback_key,
             )
@@ -406,7 +322,7 @@ class ResultStore:
     def get(self, task_id: str) -> JobRecord | None:
         with self.engine.connect() as connection:
             row = connection.execute(select(jobs).where(jobs.c.task_id == task_id)).first()
-        return None if row is None else _record(row)
+        return None if row is None else record_of(row)
 
     def find(
         self,
@@ -426,7 +342,7 @@ class ResultStore:
                 query = query.where(jobs.c.status == status)
             with self.engine.connect() as connection:
                 for row in connection.execution_options(yield_per=1000).execute(query):
-                    yield _record(row)
+                    yield record_of(row)
 
     def export_jsonl(self, out: IO[str], **filters: Any) -> int:
         """Write the matching jobs as JSON lines; returns how many."""
@@ -462,48 +378,6 @@ class ResultStore:
                         summary.failed_by_code[f"{code} {name}"] += count
         return summary
 
-    # -- backfill checkpoints ----------------------------------------------------------
-
-    def checkpoint(self, name: str) -> tuple[str, int] | None:
-        """The last key a backfill enqueued, and how many it had enqueued by then."""
-        with self.engine.connect() as connection:
-            row = connection.execute(
-                select(backfill_checkpoints.c.last_key, backfill_checkpoints.c.enqueued).where(
-                    backfill_checkpoints.c.name == name
-                )
-            ).first()
-        return None if row is None else (row[0], row[1])
-
-    def save_checkpoint(self, name: str, last_key: str, enqueued: int) -> None:
-        values = {"name": name, "last_key": last_key, "enqueued": enqueued, "updated_at": _now()}
-        statement = self._insert(backfill_checkpoints).values(**values)
-        statement = statement.on_conflict_do_update(index_elements=["name"], set_=values)
-        with self.engine.begin() as connection:
-            connection.execute(statement)
-
-    def clear_checkpoint(self, name: str) -> None:
-        with self.engine.begin() as connection:
-            connection.execute(
-                backfill_checkpoints.delete().where(backfill_checkpoints.c.name == name)
-            )
-
-
-def _create_engine(url: str) -> Engine:
-    if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _tune(connection: DBAPIConnection, _: ConnectionPoolEntry) -> None:
-        # WAL lets the CLI read progress while worker processes write results.
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    return engine
-
 
 def _stalled(idle_since: datetime) -> ColumnElement[bool]:
     # What `stalled` lists, and what `redrive` and `abandon` require to still hold.
@@ -521,72 +395,3 @@ def _now() -> datetime:
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
-
-
-def _new_row(
-    key: str,
-    spec: JobSpec,
-    queue: str,
-    now: datetime,
-    *,
-    callback: dict[str, str | None],
-) -> dict[str, Any]:
-    return {
-        "task_id": uuid.uuid4().hex,
-        "idempotency_key": key,
-        "kind": spec.kind,
-        "source_uri": spec.source.uri,
-        "etag": spec.source.etag,
-        "version": spec.source.version,
-        "data_id": spec.source.data_id,
-        "target_uri": spec.target.uri if spec.target else None,
-        "target_etag": spec.target.etag if spec.target else None,
-        "params": json.dumps(dict(spec.params), sort_keys=True),
-        "queue": queue,
-        "status": "queued",
-        "attempts": 0,
-        **callback,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def _error_columns(error: FacepipeError) -> dict[str, Any]:
-    return {"error_code": error.code, "error_name": error.name, "error_msg": error.message}
-
-
-def _record(row: Row[Any]) -> JobRecord:
-    m = row._mapping
-    kind: JobKind = m["kind"]
-    target = ImageRef(m["target_uri"], etag=m["target_etag"]) if m["target_uri"] else None
-    spec = JobSpec(
-        kind=kind,
-        source=ImageRef(
-            m["source_uri"], etag=m["etag"], version=m["version"], data_id=m["data_id"]
-        ),
-        target=target,
-        params=json.loads(m["params"]),
-    )
-    return JobRecord(
-        task_id=m["task_id"],
-        spec=spec,
-        queue=m["queue"],
-        status=m["status"],
-        attempts=m["attempts"],
-        error_code=m["error_code"],
-        error_name=m["error_name"],
-        error_msg=m["error_msg"],
-        result=json.loads(m["result"]) if m["result"] else None,
-        faces=m["faces"],
-        qualified_faces=m["qualified_faces"],
-        created_at=m["created_at"],
-        finished_at=m["finished_at"],
-        owner_key=m["owner_key"],
-        retries=m["retries"],
-    )
-
-
-def _callback_content(result: str, params: dict[str, str]) -> str:
-    # The store keeps the Green shape; a callback carries the dialect its caller asked for.
-    dialect = dialect_of(params)
-    return result if dialect == "green" else json.dumps(render(json.loads(result), dialect))

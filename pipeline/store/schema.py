@@ -90,8 +90,10 @@ webhook_deliveries = Table(
     Column("next_attempt_at", DateTime(timezone=True)),
     Column("seed", String(256)),
     Column("key_id", String(32)),
-    # The result JSON exactly as posted, so every attempt sends the same bytes.
+    # The result JSON in the stored (Green) shape; `pipeline.webhooks` renders it in
+    # `dialect`, the shape the job asked for, the same way at every attempt.
     Column("content", Text),
+    Column("dialect", String(16), nullable=False, server_default="green"),
     Column("last_status", Integer),
     Column("last_error", Text),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -8,7 +8,7 @@ share of pixels that differ from cheek skin in lightness or colour; and the fore
 against the cheeks'. Measures against the face's own skin carry over between photo sources;
 HOG of the forehead, tried as well, scored higher on the training source but called fringes
 on the fringe-free heads of `faces/` (a throwaway check). A logistic model fitted by
-`python -m pipeline.calibrate.bang` on `identities/` photos we labelled; `rate` is the
+`python -m calibrate.bang` on `identities/` photos we labelled; `rate` is the
 probability of the reported value.
 """
 

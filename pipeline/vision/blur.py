@@ -4,7 +4,7 @@ The raw measure is the contrast-normalised Laplacian variance of the face on a 6
 eye-aligned crop: `sharpness = var(Laplacian(gray)) / var(gray)`. On a crop of fixed size a
 detailed face has much high-frequency energy and a blurred one little, whatever the face's
 size in the photo or its lighting. `x = -log10(sharpness)` is mapped to 0-20 by piecewise-linear
-interpolation through anchors measured by `python -m pipeline.calibrate.blur` (stored in
+interpolation through anchors measured by `python -m calibrate.blur` (stored in
 `data/blur.json`): 0 at the sharpest photos, 1 at the median sharp photo, 5 half-way between the
 blurriest sharp photo and the sharpest copy blurred with sigma = 2% of the face width, and 20
 at the median copy blurred with sigma = 5%. The mapping is monotonic, so blur grows with blur

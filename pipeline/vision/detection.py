@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision import yunet
-from pipeline.vision.models import load_models
+from pipeline.vision.dlib_models import load_models
 
 # YuNet: images whose shorter side is below this are upscaled to it first (tight crops of
 # 64-130 px: the network finds faces from ~20 px, but misses faces that fill the frame).
@@ -42,7 +42,7 @@ class FaceBox:
     def predictor_box(self) -> FaceBox:
         """The box in the convention of dlib's HOG detector, which the 68-point shape
         predictor and the mask model were fitted on: from the five points when there are
-        some (`pipeline.calibrate.detector` fitted where it lies), else this box."""
+        some (`calibrate.detector` fitted where it lies), else this box."""
         if self.points is None:
             return self
         geometry = _predictor_geometry()

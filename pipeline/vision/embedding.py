@@ -17,8 +17,8 @@ from numpy.typing import NDArray
 
 from pipeline.imaging import RGBImage
 from pipeline.settings import Descriptor, EngineSettings
+from pipeline.vision.dlib_models import dlib_encoder
 from pipeline.vision.landmarks import shape_to_array
-from pipeline.vision.models import dlib_encoder
 from pipeline.vision.sface import five_points, sface_embedding
 
 Embedding = NDArray[np.float64]

@@ -17,12 +17,12 @@ from pipeline.vision.age_gender import (
 from pipeline.vision.bang import BangVerdict, classify_bang
 from pipeline.vision.blur import blur_score
 from pipeline.vision.detection import FaceBox, detect_faces
+from pipeline.vision.dlib_models import load_models
 from pipeline.vision.embedding import Embedding, face_embedding
 from pipeline.vision.glasses import GlassesVerdict, classify_glasses
 from pipeline.vision.head import HairstyleVerdict, HatVerdict, classify_hairstyle, classify_hat
 from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
 from pipeline.vision.mask import MaskVerdict, classify_mask
-from pipeline.vision.models import load_models
 from pipeline.vision.mustache import MustacheVerdict, classify_mustache
 from pipeline.vision.parsing import load_parser, parse_head
 from pipeline.vision.pose import HeadPose, estimate_pose
@@ -47,7 +47,7 @@ class FaceAnalysis:
     gender: GenderVerdict | None
     mustache: MustacheVerdict | None
     # None also when the face wears sunglasses or a mask: they hide what the bang model
-    # measures (pipeline.calibrate.bang reports how it fails on such faces).
+    # measures (calibrate.bang reports how it fails on such faces).
     bang: BangVerdict | None
     # None also when EngineSettings.head_attributes is off.
     hat: HatVerdict | None

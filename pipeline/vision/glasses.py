@@ -7,9 +7,9 @@
 Both are logistic models over one feature vector: the eye band's grey levels normalised by
 the face, HOG of the upper face, and a finer HOG of the eye band (frames, the bridge).
 
-Both are fitted by `python -m pipeline.calibrate.glasses`: sunglasses on the real photos of
+Both are fitted by `python -m calibrate.glasses`: sunglasses on the real photos of
 `sunglasses/` against clear-eyed faces, clear glasses on 600 GENKI-4K crops we labelled
-(`pipeline.calibrate.labels`). `rate` is the probability of the reported value:
+(`calibrate.labels`). `rate` is the probability of the reported value:
 P(Sunglass) = p1, P(Wear) = (1 - p1) p2, P(None) = (1 - p1)(1 - p2).
 """
 

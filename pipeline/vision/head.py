@@ -3,7 +3,7 @@
 Each is a logistic model on a few class fractions of the parsed head
 (`pipeline.vision.parsing.HeadParsing.features`): hat on the hat, hair and skin shares above
 the forehead; hairstyle on the hair below the jaw and beside the cheeks. Both are fitted by
-`python -m pipeline.calibrate.head` on the `sunglasses/` faces we labelled, and `rate` is the
+`python -m calibrate.head` on the `sunglasses/` faces we labelled, and `rate` is the
 model's probability of the reported value.
 
 Not answered: `Bald` (one bald face among the labelled photos: nothing to fit or check it on,

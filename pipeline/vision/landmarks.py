@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 
 from pipeline.imaging import RGBImage
 from pipeline.vision.detection import FaceBox
-from pipeline.vision.models import load_models
+from pipeline.vision.dlib_models import load_models
 
 Landmarks = NDArray[np.float64]  # shape (68, 2): x, y in original-image pixels
 

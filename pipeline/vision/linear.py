@@ -1,4 +1,4 @@
-"""Small logistic models fitted by `pipeline.calibrate.*` and shipped as JSON in `data/`.
+"""Small logistic models fitted by `calibrate.*` and shipped as JSON in `data/`.
 
 A file holds the feature standardisation (`mean`, `scale`), one weight row per class (one row
 for a binary model, whose probability is the sigmoid) and the class names. Keeping these as

@@ -5,7 +5,7 @@ Features, from two views of the face, since the landmarks under a mask are partl
   in colour from the eye band (a mask is rarely skin-coloured, and usually flatter), and the
   share of it whose chroma is close to the eye band's;
 - the detector's box scaled to 48 px: HOG of its lower half and its colour against the upper.
-A logistic model fitted by `python -m pipeline.calibrate.mask` on `masks/` plus clear faces
+A logistic model fitted by `python -m calibrate.mask` on `masks/` plus clear faces
 (`data/mask.json`); `rate` is its probability of the reported value.
 """
 

@@ -3,7 +3,7 @@
 Features: HOG and face-normalised grey levels of the lip, mouth and chin in a 96 px aligned
 crop (hair there is texture and shadow), plus the gender network's log-odds of `Male`, which
 keeps hair-like shadows on women's faces from counting. A logistic model fitted by
-`python -m pipeline.calibrate.mustache` on GENKI-4K crops and `sunglasses/` faces we
+`python -m calibrate.mustache` on GENKI-4K crops and `sunglasses/` faces we
 labelled and the `faces/` labels; `rate` is the probability of the reported value.
 """
 

@@ -30,7 +30,7 @@ from pipeline.vision.landmarks import Landmarks
 from pipeline.vision.model_wheel import model_package_dir, read_model
 
 MODEL_FILE: Final = "models/face_recognition_sface_2021dec.onnx"
-# The file the shipped compare thresholds were calibrated on (pipeline.calibrate.compare).
+# The file the shipped compare thresholds were calibrated on (calibrate.compare).
 MODEL_SHA256: Final = "0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e79"
 CHIP_SIZE: Final = 112
 # Where the five points land in the 112 x 112 chip (the ArcFace / SFace training layout):

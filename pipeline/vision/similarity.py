@@ -4,7 +4,7 @@
 faces at that distance are the same person when same and different pairs are equally likely,
 fitted by logistic regression on measured pairs. Each false-accept-rate threshold is the score
 of the largest distance that at most that fraction of measured impostor pairs fall under.
-Both come from `python -m pipeline.calibrate.compare`, one file per descriptor
+Both come from `python -m calibrate.compare`, one file per descriptor
 (`data/compare_sface.json`, `data/compare_dlib.json`, with the data, pair counts and the
 false-reject rate measured at each threshold).
 """

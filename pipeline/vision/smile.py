@@ -2,7 +2,7 @@
 
 Features: the 20 mouth landmarks in eye-normalised coordinates (raised corners, width,
 opening) and HOG of the mouth in the 64 px aligned crop (teeth, cheek folds). A logistic
-model fitted on GENKI-4K by `python -m pipeline.calibrate.smile` (`data/smile.json`).
+model fitted on GENKI-4K by `python -m calibrate.smile` (`data/smile.json`).
 `value` is the model's smile probability, reported as the documented 0..1 smile degree;
 `rate` is the probability of the yes/no answer at 0.5, i.e. max(value, 1 - value).
 """

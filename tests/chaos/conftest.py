@@ -27,7 +27,7 @@ from pipeline.producers.queue import submit_and_enqueue
 from pipeline.settings import Settings
 from pipeline.sources import ImageRef
 from pipeline.store import TERMINAL, ResultStore
-from tests.services import Worker
+from tests.backends import Worker
 from tests.support import face_jpeg, free_port, wait_until
 from workers.app import create_app
 from workers.embedded import redis_server_command

@@ -7,10 +7,10 @@ import time
 
 from typer.testing import CliRunner
 
+from pipeline.cli import app
 from pipeline.store import TERMINAL
 from tests.chaos.conftest import Chaos
 from tests.support import wait_until
-from workers.cli import app
 
 BATCH = 24
 

@@ -16,7 +16,7 @@ from mypy_boto3_s3 import S3Client
 from pipeline.settings import Settings, SourceSettings, WorkerSettings
 from pipeline.sources import Sources
 from pipeline.store import ResultStore
-from tests.services import Worker, redis_broker
+from tests.backends import Worker, redis_broker
 from tests.support import FaultyProxy
 from workers.app import create_app
 from workers.queue import CeleryJobQueue

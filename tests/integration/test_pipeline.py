@@ -229,20 +229,20 @@ def test_backfill_of_500_resumes_after_a_kill_and_a_missing_rerun_enqueues_nothi
         pipeline.put(f"bulk/{i:04d}.jpg", FACE)
     environment = {**os.environ, **pipeline.environment}
     command = [
-        sys.executable, "-m", "workers.cli", "backfill", prefix,
+        sys.executable, "-m", "pipeline.cli", "backfill", prefix,
         "--batch", "50", "--rate", "100",
     ]  # fmt: skip
     producer = subprocess.Popen(command, env=environment)
     name = f"detect:missing:{prefix}"
 
     def halfway() -> tuple[str, int] | None:
-        saved = pipeline.store.checkpoint(name)
+        saved = pipeline.store.checkpoints.load(name)
         return saved if saved is not None and saved[1] >= 150 else None
 
     wait_until(halfway, 60, "the backfill to get halfway")
     producer.kill()
     producer.wait()
-    killed_at = pipeline.store.checkpoint(name)
+    killed_at = pipeline.store.checkpoints.load(name)
     assert killed_at is not None
     assert killed_at[1] < 500
 
@@ -252,7 +252,7 @@ def test_backfill_of_500_resumes_after_a_kill_and_a_missing_rerun_enqueues_nothi
     )
     assert resumed.resumed_after == killed_at[0]
     assert resumed.listed == 500 - int(killed_at[0].split("/")[-1].split(".")[0]) - 1
-    assert pipeline.store.checkpoint(name) is None  # finished: the next run starts over
+    assert pipeline.store.checkpoints.load(name) is None  # finished: the next run starts over
 
     def all_done() -> list[JobRecord] | None:
         records = list(pipeline.store.find(prefix=prefix))
@@ -284,7 +284,7 @@ def test_facepipe_run_embedded(tmp_path: Path) -> None:
     }
     environment["FACEPIPE_STORE_URL"] = f"sqlite:///{tmp_path / 'store.db'}"
     output = tmp_path / "out.jsonl"
-    command = [sys.executable, "-m", "workers.cli", "run", str(folder), "-w", "1"]
+    command = [sys.executable, "-m", "pipeline.cli", "run", str(folder), "-w", "1"]
     command += ["-o", str(output)]
     done = subprocess.run(
         command, check=False, env=environment, capture_output=True, text=True, timeout=120
@@ -311,7 +311,7 @@ def test_facepipe_run_in_a_photo_folder_leaves_its_own_files_out(tmp_path: Path)
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith("FACEPIPE_")
     }
-    command = [sys.executable, "-m", "workers.cli", "run", ".", "-w", "1"]
+    command = [sys.executable, "-m", "pipeline.cli", "run", ".", "-w", "1"]
     for _ in range(2):  # the second run finds facepipe.db, its -wal/-shm and the JSONL
         done = subprocess.run(
             command, check=False, env=environment, capture_output=True, text=True,

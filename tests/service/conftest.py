@@ -23,7 +23,7 @@ import pytest
 
 from pipeline.keys import Credentials, KeyRing, signed_headers
 from pipeline.store import ResultStore
-from tests.services import Worker, postgres_database, redis_broker
+from tests.backends import Worker, postgres_database, redis_broker
 from tests.support import face_jpeg, free_port, wait_until
 
 LOCAL = "127.0.0.2"
@@ -191,7 +191,7 @@ def _running_service(tmp: Path, store_url: str) -> Iterator[Service]:
         ).start()
         port = free_port()
         api = subprocess.Popen(
-            [sys.executable, "-m", "workers.cli", "api", "--host", "127.0.0.1",
+            [sys.executable, "-m", "pipeline.cli", "api", "--host", "127.0.0.1",
              "--port", str(port)],
             env={**os.environ, **environment},
             stdout=(tmp / "api.log").open("ab"),

@@ -308,7 +308,7 @@ def test_receiver_down_retries_on_schedule_then_dead_letter_then_replay_delivers
     assert replay.json()["data"][0]["code"] == 200
     from typer.testing import CliRunner  # noqa: PLC0415
 
-    from workers.cli import app  # noqa: PLC0415
+    from pipeline.cli import app  # noqa: PLC0415
 
     result = CliRunner().invoke(
         app, ["webhooks", "replay", "--task", task_id], env=service.environment

@@ -336,7 +336,7 @@ def test_oversized_headers_are_refused(service: Service) -> None:
 def test_a_finished_jobs_inline_payload_leaves_redis(service: Service) -> None:
     import redis  # noqa: PLC0415
 
-    from pipeline.notices import redis_py_url  # noqa: PLC0415
+    from pipeline.broker import redis_py_url  # noqa: PLC0415
     from pipeline.sources.inline import KEY_PREFIX  # noqa: PLC0415
 
     client = redis.Redis.from_url(redis_py_url(service.environment["FACEPIPE_BROKER_URL"]))
@@ -361,7 +361,7 @@ def api_without_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
     }
     port = free_port()
     api = subprocess.Popen(
-        [sys.executable, "-m", "workers.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "pipeline.cli", "api", "--host", "127.0.0.1", "--port", str(port)],
         env={**os.environ, **environment},
         stdout=(tmp / "api.log").open("ab"),
         stderr=subprocess.STDOUT,

@@ -12,9 +12,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
+from pipeline.api.server import api_app, schema_settings
 from pipeline.keys import signed_headers
 from tests.service.conftest import Service, running_service
-from workers.service import _schema_settings, api_app
 
 SCHEMA_FILE = Path(__file__).parents[2] / "pipeline" / "api" / "openapi.json"
 schema = schemathesis.openapi.from_dict(json.loads(SCHEMA_FILE.read_text()))
@@ -27,7 +27,7 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 
 
 def test_the_committed_schema_is_current() -> None:
-    current = api_app(_schema_settings()).openapi()
+    current = api_app(schema_settings()).openapi()
     assert json.loads(json.dumps(current)) == json.loads(SCHEMA_FILE.read_text()), (
         "run `make openapi` and commit pipeline/api/openapi.json"
     )

@@ -7,8 +7,8 @@ import base64
 import pytest
 import redis
 
+from pipeline.broker import redis_py_url
 from pipeline.errors import ImageDecodeError, InlineImageExpiredError
-from pipeline.notices import redis_py_url
 from pipeline.sources.base import ImageRef
 from pipeline.sources.inline import InlineFetcher, parking
 

@@ -132,12 +132,12 @@ def test_prefix_queries_treat_wildcards_literally(store: ResultStore) -> None:
 
 
 def test_checkpoints(store: ResultStore) -> None:
-    assert store.checkpoint("detect:missing:s3://b/") is None
-    store.save_checkpoint("detect:missing:s3://b/", "k100", 100)
-    store.save_checkpoint("detect:missing:s3://b/", "k200", 200)
-    assert store.checkpoint("detect:missing:s3://b/") == ("k200", 200)
-    store.clear_checkpoint("detect:missing:s3://b/")
-    assert store.checkpoint("detect:missing:s3://b/") is None
+    assert store.checkpoints.load("detect:missing:s3://b/") is None
+    store.checkpoints.save("detect:missing:s3://b/", "k100", 100)
+    store.checkpoints.save("detect:missing:s3://b/", "k200", 200)
+    assert store.checkpoints.load("detect:missing:s3://b/") == ("k200", 200)
+    store.checkpoints.clear("detect:missing:s3://b/")
+    assert store.checkpoints.load("detect:missing:s3://b/") is None
 
 
 def test_retries_are_counted_and_stalled_jobs_are_abandoned_once(store: ResultStore) -> None:
@@ -208,7 +208,7 @@ def test_a_webhook_whose_sender_died_is_handed_out_and_claimed_again(store: Resu
     with store.engine.begin() as connection:
         delivery_id = store.deliveries.create(
             connection, task_id=job.task_id, url="https://example.com/hook", content="{}",
-            seed="s", key_id=None,
+            dialect="green", seed="s", key_id=None,
         )  # fmt: skip
     assert store.deliveries.claim(delivery_id) is not None  # its sender dies while sending
     assert store.deliveries.claim(delivery_id) is None  # within the lease: not twice

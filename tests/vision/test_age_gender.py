@@ -11,9 +11,9 @@ import onnx
 import onnxruntime
 import pytest
 
-from pipeline.calibrate.fixtures import load
-from pipeline.calibrate.gender import identity_gender_answers
-from pipeline.calibrate.labels import FACES_GENDER
+from calibrate.fixtures import load
+from calibrate.gender import identity_gender_answers
+from calibrate.labels import FACES_GENDER
 from pipeline.settings import EngineSettings
 from pipeline.vision.age_gender import estimate_age, estimate_gender, load_networks
 from pipeline.vision.detection import detect_faces

@@ -2,7 +2,7 @@
 
 The `identities/` labels also trained the model, so that accuracy assert is an in-sample
 floor that catches a broken model or feature change; the person-grouped cross-validated
-figures are in the shipped report (`python -m pipeline.calibrate.bang` recomputes them).
+figures are in the shipped report (`python -m calibrate.bang` recomputes them).
 `faces/` was never trained on: none of its faces has a fringe.
 """
 
@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from calibrate.bang import CLASSES, labelled_identities
+from calibrate.fixtures import image_files, largest_face, load, pad_crop
 from pipeline.analysis import detect
-from pipeline.calibrate.bang import CLASSES, labelled_identities
-from pipeline.calibrate.fixtures import image_files, largest_face, load, pad_crop
 from pipeline.imaging import DecodedImage, decode
 from pipeline.settings import EngineSettings
 from pipeline.vision.bang import MODEL_FILE, bang_crop, bang_features

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.calibrate.fixtures import largest_face
+from calibrate.fixtures import largest_face
 from pipeline.imaging import decode
 from pipeline.settings import EngineSettings
 from pipeline.vision.blur import blur_score

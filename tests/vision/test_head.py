@@ -2,7 +2,7 @@
 
 The `sunglasses/` faces also trained the two models, so those asserts are in-sample floors
 that catch a broken network export or feature change; the cross-validated figures are in the
-shipped reports (`python -m pipeline.calibrate.head` recomputes them). The `faces/` labels
+shipped reports (`python -m calibrate.head` recomputes them). The `faces/` labels
 were never trained on.
 """
 
@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from calibrate.fixtures import largest_face, load
+from calibrate.head import labelled_sunglasses
 from pipeline.analysis import detect
-from pipeline.calibrate.fixtures import largest_face, load
-from pipeline.calibrate.head import labelled_sunglasses
 from pipeline.dialects import render
 from pipeline.errors import MissingModelError
 from pipeline.imaging import DecodedImage, RGBImage

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.calibrate.fixtures import (
+from calibrate.fixtures import (
     finds_crop_face,
     image_files,
     is_crop_face,
@@ -14,7 +14,7 @@ from pipeline.calibrate.fixtures import (
     load,
     pad_crop,
 )
-from pipeline.calibrate.gender import FRONTAL_ONLY
+from calibrate.gender import FRONTAL_ONLY
 from pipeline.settings import EngineSettings
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.linear import load_model
@@ -29,7 +29,7 @@ def masks(fixtures: Path) -> Path:
 
 
 def test_held_out_masked_faces_are_found(masks: Path) -> None:
-    # Odd-numbered files: never seen by pipeline.calibrate.mask_detector.
+    # Odd-numbered files: never seen by calibrate.mask_detector.
     held_out = image_files(masks / "with_mask")[1::2]
     found = sum(finds_crop_face(load(p), SETTINGS) for p in held_out)
     frontal = sum(finds_crop_face(load(p), FRONTAL_ONLY) for p in held_out)

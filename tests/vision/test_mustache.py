@@ -2,7 +2,7 @@
 
 The labelled photos also trained the model, so the accuracy asserts are in-sample floors that
 catch a broken model or feature change; the cross-validated figures are in the shipped report
-(`python -m pipeline.calibrate.mustache` recomputes them).
+(`python -m calibrate.mustache` recomputes them).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.calibrate.fixtures import genki_pixels, largest_shape, load
-from pipeline.calibrate.labels import genki_mustache
+from calibrate.fixtures import genki_pixels, largest_shape, load
+from calibrate.labels import genki_mustache
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision.age_gender import GenderVerdict, estimate_gender

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.calibrate.fixtures import genki_face, load
+from calibrate.fixtures import genki_face, load
 from pipeline.settings import EngineSettings
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.landmarks import find_shape, shape_to_array

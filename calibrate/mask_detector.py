@@ -1,4 +1,4 @@
-"""Train the extra HOG detector for masked faces: `python -m pipeline.calibrate.mask_detector`.
+"""Train the extra HOG detector for masked faces: `python -m calibrate.mask_detector`.
 
 dlib's frontal HOG detector finds ~5% of the masked crops in `masks/with_mask/`: it keys on
 the nose and mouth a mask hides. This trains a second dlib HOG detector on masked faces.
@@ -23,15 +23,16 @@ import cv2
 import dlib
 import numpy as np
 
-from pipeline.calibrate.fixtures import fixtures_dir, image_files, largest_face, load, pad_crop
+from calibrate import SHIPPED
+from calibrate.fixtures import fixtures_dir, image_files, largest_face, load, pad_crop
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision.alignment import eye_centres
 from pipeline.vision.detection import FaceBox
+from pipeline.vision.dlib_models import MASKED_DETECTOR_FILE
 from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
-from pipeline.vision.models import MASKED_DETECTOR_FILE
 
-OUTPUT = Path(__file__).resolve().parents[1] / "vision" / "data" / MASKED_DETECTOR_FILE
+OUTPUT = SHIPPED / MASKED_DETECTOR_FILE
 BORDER = 0.35
 BOX_SIDE = 110  # px: training crops are scaled so the face box is about this wide
 REGULARISATION = 20.0  # dlib's C

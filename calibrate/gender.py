@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.calibrate.fixtures import image_files, load, pad_crop
-from pipeline.calibrate.labels import IDENTITY_GENDER
+from calibrate.fixtures import image_files, load, pad_crop
+from calibrate.labels import IDENTITY_GENDER
 from pipeline.settings import EngineSettings
 from pipeline.vision.age_gender import estimate_gender
 from pipeline.vision.detection import detect_faces

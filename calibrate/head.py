@@ -1,7 +1,7 @@
-"""Fit the hat and hairstyle models: `python -m pipeline.calibrate.head`.
+"""Fit the hat and hairstyle models: `python -m calibrate.head`.
 
 Data: the largest face of each `sunglasses/` photo, labelled by us
-(`pipeline.calibrate.labels.sunglasses_head_labels`); these selfies show
+(`calibrate.labels.sunglasses_head_labels`); these selfies show
 whole heads, unlike the tight crops of the other folders, on which the parsing network sees
 mostly padding. Features: class fractions of the face-parsing map
 (`pipeline.vision.parsing.HeadParsing.features`). 5-fold cross-validation; each model ships
@@ -11,28 +11,28 @@ Also reported, never trained on: the `faces/` photos whose labels.json gives `ha
 `hairstyle`. Writes `vision/data/hat.json` and `hairstyle.json`. Needs scikit-learn and the
 exported parsing network (`make setup`). Fringes are not read from the parsing map, whose
 forehead shares found none of our labelled fringes, but from the forehead's pixels
-(`pipeline.calibrate.bang`).
+(`calibrate.bang`).
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.pipeline import Pipeline
 
-from pipeline.calibrate.fixtures import (
+from calibrate import SHIPPED
+from calibrate.fixtures import (
     fixtures_dir,
     image_files,
     largest_face,
     largest_shape,
     load,
 )
-from pipeline.calibrate.labels import sunglasses_head_labels
-from pipeline.calibrate.reliability import cross_validated, fit_and_report, shipped_json
+from calibrate.labels import sunglasses_head_labels
+from calibrate.reliability import cross_validated, fit_and_report, shipped_json
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision.age_gender import estimate_gender
@@ -40,7 +40,7 @@ from pipeline.vision.head import HAIRSTYLE_FEATURES, HAIRSTYLE_MODEL, HAT_FEATUR
 from pipeline.vision.landmarks import shape_to_array
 from pipeline.vision.parsing import parse_head
 
-DATA = Path(__file__).resolve().parents[1] / "vision" / "data"
+DATA = SHIPPED
 REGULARISATION: Final = 1.0  # sklearn C; few features, so little to regularise
 # attribute -> (classes, features)
 ATTRIBUTES: Final = {

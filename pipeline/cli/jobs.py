@@ -1,12 +1,10 @@
-"""The `facepipe` commands that need the queue: run, worker, backfill, listen, results
-(and, from `workers.service`: api, keys, webhooks).
-
-They extend `pipeline.cli.app` here so that `pipeline` itself never imports Celery.
+"""`facepipe run`, `worker`, `backfill`, `listen` and `compare-batch`: the commands that
+put jobs on the queue or work them off. Celery is imported inside each command, so
+`facepipe detect` and `facepipe --help` never load it.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -14,13 +12,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
-from pipeline.cli import app
-from pipeline.jobs import JobKind
 from pipeline.producers.backfill import BackfillOptions, BackfillReport, backfill
 from pipeline.producers.listener import listen, queue_url, sqs_client
 from pipeline.producers.manifest import enqueue_pairs
@@ -28,11 +24,9 @@ from pipeline.producers.queue import QUEUES
 from pipeline.settings import Settings
 from pipeline.sources import Sources
 from pipeline.store import ResultStore, Summary
-from pipeline.store.results import STATUSES, Status
-from workers.app import create_app
-from workers.queue import CeleryJobQueue
-from workers.run import run_pipeline
-from workers.service import register_service_commands
+
+if TYPE_CHECKING:
+    from pipeline.producers.queue import JobQueue
 
 # Photos from scikit-image's bundled data, plus a TIFF to show how a refused file is reported.
 SAMPLES = (
@@ -44,8 +38,12 @@ SAMPLES = (
     "no_time_for_that_tiny.gif",
     "multipage.tif",
 )
-Kind = Annotated[str, typer.Option("--task", help="detect | attributes")]
-register_service_commands(app)
+# The per-image tasks a folder or prefix can be run with (compare takes pairs: compare-batch).
+ImageTask = Literal["detect", "attributes"]
+TaskOption = Annotated[ImageTask, typer.Option("--task", help="Which analysis each image gets.")]
+# Celery's pools that facepipe supports: processes for the CPU-bound analysis, threads for
+# the fetch stage, whose downloads wait on the network.
+Pool = Literal["prefork", "threads"]
 
 
 def write_samples(folder: Path) -> Path:
@@ -59,13 +57,12 @@ def write_samples(folder: Path) -> Path:
     return folder
 
 
-@app.command("run")
 def run_command(
     target: Annotated[
         str | None, typer.Argument(help="A folder, a file, or an s3:// / oss:// prefix.")
     ] = None,
     *,
-    task: Kind = "detect",
+    task: TaskOption = "detect",
     sample: Annotated[
         bool, typer.Option("--sample", help="Run on sample photos bundled with scikit-image.")
     ] = False,
@@ -74,30 +71,25 @@ def run_command(
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
 ) -> None:
     """Run the whole pipeline: enqueue, analyse with workers, store, export, summarise."""
+    from workers.run import run_pipeline  # noqa: PLC0415 - Celery only for this command
+
     if sample:
         target = str(write_samples(Path("facepipe-samples")))
     if target is None:
         raise typer.BadParameter("give a folder or bucket prefix, or --sample")
-    kind = _kind(task)
     report = run_pipeline(
         target,
-        kind=kind,
+        kind=task,
         settings=Settings(),
         concurrency=workers,
         output=output,
         show_progress=progress and sys.stderr.isatty(),
     )
     rate = report.summary.total / report.seconds if report.seconds else 0.0
-    typer.echo(_summary_text(report.summary))
+    typer.echo(summary_text(report.summary))
     typer.echo(f"{rate:.1f} images/s; results in {report.output} and the store")
 
 
-# Celery's pools that facepipe supports: processes for the CPU-bound analysis, threads for
-# the fetch stage, whose downloads wait on the network.
-Pool = Literal["prefork", "threads"]
-
-
-@app.command("worker")
 def worker_command(
     queues: Annotated[str, typer.Option(help="Comma-separated queues.")] = ",".join(QUEUES),
     concurrency: Annotated[int, typer.Option("--concurrency", "-c", min=1)] = os.cpu_count() or 1,
@@ -114,6 +106,8 @@ def worker_command(
     ] = "prefork",
 ) -> None:
     """Start a Celery worker on FACEPIPE_BROKER_URL (production)."""
+    from workers.app import create_app  # noqa: PLC0415 - Celery only for this command
+
     settings = Settings()
     ResultStore.open(settings.store_url).close()
     argv = ["worker", "--queues", queues, "--concurrency", str(concurrency), "--pool", pool]
@@ -121,11 +115,10 @@ def worker_command(
     create_app(settings).worker_main(argv)
 
 
-@app.command("backfill")
 def backfill_command(
     target: Annotated[str, typer.Argument(help="s3://bucket/prefix, oss://... or a folder.")],
     *,
-    task: Kind = "detect",
+    task: TaskOption = "detect",
     missing: Annotated[
         bool,
         typer.Option(
@@ -141,10 +134,9 @@ def backfill_command(
     """Enqueue every image under a prefix on the bulk queue; resumes after a crash."""
     settings = Settings()
     store = ResultStore.open(settings.store_url)
-    queue = CeleryJobQueue(create_app(settings))
     with _listing_progress() as on_batch:
         options = BackfillOptions(
-            kind=_kind(task),
+            kind=task,
             reprocess=not missing,
             dry_run=dry_run,
             rate=rate,
@@ -152,7 +144,7 @@ def backfill_command(
             batch=batch,
             on_batch=on_batch,
         )
-        report = backfill(target, store, queue, Sources(settings).buckets, options)
+        report = backfill(target, store, celery_queue(settings), Sources(settings).buckets, options)
     verb = "would enqueue" if dry_run else "enqueued"
     typer.echo(
         f"listed {report.listed}, {verb} {report.enqueued}, skipped {report.skipped}"
@@ -160,47 +152,46 @@ def backfill_command(
     )
 
 
-results_app = typer.Typer(help="Query the results store.")
-app.add_typer(results_app, name="results")
-
-
-@results_app.command("get")
-def results_get(task_id: str) -> None:
-    """Print one job's stored record as JSON."""
-    record = ResultStore.open(Settings().store_url).get(task_id)
-    if record is None:
-        raise typer.Exit(code=1)
-    typer.echo(json.dumps(record.to_json(), ensure_ascii=False))
-
-
-@results_app.command("export")
-def results_export(
-    prefix: Annotated[str | None, typer.Option(help="Source URI prefix.")] = None,
-    status: Annotated[str | None, typer.Option(help="|".join(STATUSES))] = None,
+def listen_command(
+    queue_uri: Annotated[str, typer.Argument(help="sqs://<queue name> or sqs://<queue URL>")],
+    *,
+    task: TaskOption = "detect",
+    endpoint_url: Annotated[
+        str | None, typer.Option(help="SQS endpoint (default: AWS; set for moto/ElasticMQ).")
+    ] = None,
 ) -> None:
-    """Write matching jobs to stdout as JSON lines."""
-    store = ResultStore.open(Settings().store_url)
-    store.export_jsonl(sys.stdout, prefix=prefix, status=_status(status))
+    """Turn S3 / MinIO / OSS upload notifications from an SQS queue into jobs (Ctrl-C stops)."""
+    settings = Settings()
+    store = ResultStore.open(settings.store_url)
+    client = sqs_client(settings.sources, endpoint_url)
+    url = queue_url(queue_uri, client)
+    typer.echo(f"listening on {url}", err=True)
+    try:
+        listen(url, client, store, celery_queue(settings), kind=task)
+    except KeyboardInterrupt:
+        typer.echo("stopped", err=True)
 
 
-def _kind(task: str) -> JobKind:
-    if task == "detect":
-        return "detect"
-    if task == "attributes":
-        return "attributes"
-    raise typer.BadParameter(f"--task must be detect or attributes, not {task!r}")
+def compare_batch_command(
+    manifest: Annotated[Path, typer.Argument(help="CSV (source,target[,dataId]) or JSONL.")],
+) -> None:
+    """Enqueue a compare job for every (source, target) pair of a manifest."""
+    settings = Settings()
+    store = ResultStore.open(settings.store_url)
+    pairs, enqueued = enqueue_pairs(manifest, store, celery_queue(settings))
+    typer.echo(f"{pairs} pairs, enqueued {enqueued}")
 
 
-def _status(value: str | None) -> Status | None:
-    if value is None:
-        return None
-    for status in STATUSES:
-        if value == status:
-            return status
-    raise typer.BadParameter(f"--status must be one of {', '.join(STATUSES)}")
+def celery_queue(settings: Settings) -> JobQueue:
+    """The job queue on FACEPIPE_BROKER_URL, through Celery."""
+    from workers.app import create_app  # noqa: PLC0415 - Celery only where it is used
+    from workers.queue import CeleryJobQueue  # noqa: PLC0415
+
+    return CeleryJobQueue(create_app(settings))
 
 
-def _summary_text(summary: Summary) -> str:
+def summary_text(summary: Summary) -> str:
+    """One line: images, outcomes, faces, and failures by code."""
     failed = ", ".join(f"{code}: {n}" for code, n in sorted(summary.failed_by_code.items()))
     return (
         f"images {summary.total}, succeeded {summary.by_status['succeeded']}, "
@@ -234,39 +225,3 @@ def _listing_progress() -> Iterator[Callable[[BackfillReport], None]]:
             )
 
         yield on_batch
-
-
-@app.command("listen")
-def listen_command(
-    queue_uri: Annotated[str, typer.Argument(help="sqs://<queue name> or sqs://<queue URL>")],
-    *,
-    task: Kind = "detect",
-    endpoint_url: Annotated[
-        str | None, typer.Option(help="SQS endpoint (default: AWS; set for moto/ElasticMQ).")
-    ] = None,
-) -> None:
-    """Turn S3 / MinIO / OSS upload notifications from an SQS queue into jobs (Ctrl-C stops)."""
-    settings = Settings()
-    store = ResultStore.open(settings.store_url)
-    client = sqs_client(settings.sources, endpoint_url)
-    url = queue_url(queue_uri, client)
-    typer.echo(f"listening on {url}", err=True)
-    try:
-        listen(url, client, store, CeleryJobQueue(create_app(settings)), kind=_kind(task))
-    except KeyboardInterrupt:
-        typer.echo("stopped", err=True)
-
-
-@app.command("compare-batch")
-def compare_batch_command(
-    manifest: Annotated[Path, typer.Argument(help="CSV (source,target[,dataId]) or JSONL.")],
-) -> None:
-    """Enqueue a compare job for every (source, target) pair of a manifest."""
-    settings = Settings()
-    store = ResultStore.open(settings.store_url)
-    pairs, enqueued = enqueue_pairs(manifest, store, CeleryJobQueue(create_app(settings)))
-    typer.echo(f"{pairs} pairs, enqueued {enqueued}")
-
-
-if __name__ == "__main__":
-    app()

@@ -1,4 +1,4 @@
-"""Calibrate the 0-20 blur scale: `python -m pipeline.calibrate.blur`.
+"""Calibrate the 0-20 blur scale: `python -m calibrate.blur`.
 
 Measures the raw blur of the largest face in every photo of `faces/`, sharp and blurred with a
 Gaussian of sigma = 2% and 5% of the face width, and writes the anchors of
@@ -8,17 +8,17 @@ Gaussian of sigma = 2% and 5% of the face width, and writes the anchors of
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from statistics import median
 
 import cv2
 import numpy as np
 
-from pipeline.calibrate.fixtures import fixtures_dir, image_files, largest_face, load
+from calibrate import SHIPPED
+from calibrate.fixtures import fixtures_dir, image_files, largest_face, load
 from pipeline.settings import EngineSettings
 from pipeline.vision.blur import sharpness_log
 
-OUTPUT = Path(__file__).resolve().parents[1] / "vision" / "data" / "blur.json"
+OUTPUT = SHIPPED / "blur.json"
 SIGMAS = (0.0, 0.02, 0.05)
 
 
@@ -51,7 +51,7 @@ def main() -> None:
         {"x": median(heavy), "blur": 20.0},
     ]
     summary = {
-        "about": "Anchors of the 0-20 blur scale; written by python -m pipeline.calibrate.blur",
+        "about": "Anchors of the 0-20 blur scale; written by python -m calibrate.blur",
         "anchors": [{k: round(v, 4) for k, v in a.items()} for a in anchors],
         "data": {
             f"sigma_{sigma}": {

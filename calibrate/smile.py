@@ -1,4 +1,4 @@
-"""Fit the smile model on GENKI-4K: `python -m pipeline.calibrate.smile`.
+"""Fit the smile model on GENKI-4K: `python -m calibrate.smile`.
 
 GENKI's 64 px crops are upscaled 3x and padded before detection, as `bench/accuracy.py`
 does. Faces the detector finds are used; each crop's smile label comes from its labels.json.
@@ -9,15 +9,15 @@ Prints 5-fold cross-validated accuracy and the reliability table, then writes
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 
-from pipeline.calibrate.fixtures import fixtures_dir, genki_face
-from pipeline.calibrate.reliability import fit_and_report, shipped_json
+from calibrate import SHIPPED
+from calibrate.fixtures import fixtures_dir, genki_face
+from calibrate.reliability import fit_and_report, shipped_json
 from pipeline.vision.smile import MODEL_FILE, smile_features
 
-OUTPUT = Path(__file__).resolve().parents[1] / "vision" / "data" / MODEL_FILE
+OUTPUT = SHIPPED / MODEL_FILE
 REGULARISATION = 0.05  # sklearn C
 CLASSES = ["no_smile", "smile"]
 

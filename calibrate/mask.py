@@ -1,4 +1,4 @@
-"""Fit the mask model: `python -m pipeline.calibrate.mask`.
+"""Fit the mask model: `python -m calibrate.mask`.
 
 Positives: `masks/with_mask/`; negatives: `masks/without_mask/` and the clear faces of
 `identities/` (tight crops, padded before detection). Faces are found as the engine finds
@@ -18,12 +18,13 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.pipeline import Pipeline
 
-from pipeline.calibrate.fixtures import fixtures_dir, image_files, largest_face, load, pad_crop
-from pipeline.calibrate.reliability import fit_and_report, shipped_json
+from calibrate import SHIPPED
+from calibrate.fixtures import fixtures_dir, image_files, largest_face, load, pad_crop
+from calibrate.reliability import fit_and_report, shipped_json
 from pipeline.settings import EngineSettings
 from pipeline.vision.mask import MODEL_FILE, mask_features
 
-OUTPUT = Path(__file__).resolve().parents[1] / "vision" / "data" / MODEL_FILE
+OUTPUT = SHIPPED / MODEL_FILE
 REGULARISATION = 0.05  # sklearn C
 CLASSES = ["None", "Wear"]
 

@@ -1,4 +1,4 @@
-"""Derive the compare score mapping and FAR thresholds: `python -m pipeline.calibrate.compare`.
+"""Derive the compare score mapping and FAR thresholds: `python -m calibrate.compare`.
 
 Data: every photo of `identities/` (48 people; tight crops, padded by 35% before detection,
 the crop itself used as the face box when HOG finds nothing) and the single-person photos of
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 from typing import Any, get_args
 
 import dlib
@@ -23,16 +22,17 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.linear_model import LogisticRegression
 
-from pipeline.calibrate.fixtures import fixtures_dir, image_files, load, pad_crop
+from calibrate import SHIPPED
+from calibrate.fixtures import fixtures_dir, image_files, load, pad_crop
 from pipeline.imaging import RGBImage
 from pipeline.settings import Descriptor, EngineSettings
 from pipeline.vision.detection import FaceBox, detect_faces
+from pipeline.vision.dlib_models import load_models
 from pipeline.vision.embedding import Embedding, distance, face_embedding
 from pipeline.vision.landmarks import find_shape
-from pipeline.vision.models import load_models
 from pipeline.vision.similarity import ScoreMapping, mapping_file
 
-DATA = Path(__file__).resolve().parents[1] / "vision" / "data"
+DATA = SHIPPED
 DESCRIPTORS: tuple[Descriptor, ...] = get_args(Descriptor)
 FALSE_ACCEPT_RATES = ("0.0001", "0.001", "0.01")
 PAD = 0.35
@@ -129,7 +129,7 @@ def calibrate(
             "false_reject_rate": round(float((genuine >= cut).mean()), 4),
         }
     return {
-        "about": "Compare score mapping; written by python -m pipeline.calibrate.compare",
+        "about": "Compare score mapping; written by python -m calibrate.compare",
         "descriptor": descriptor,
         "midpoint": round(midpoint, 5),
         "slope": round(-slope, 5),

@@ -1,6 +1,6 @@
-"""Fit the bang (fringe) model: `python -m pipeline.calibrate.bang`.
+"""Fit the bang (fringe) model: `python -m calibrate.bang`.
 
-Data: the `identities/` photos we labelled (`pipeline.calibrate.labels.identity_bang`), tight
+Data: the `identities/` photos we labelled (`calibrate.labels.identity_bang`), tight
 crops padded by 35% before detection, each also trained on as its mirror image. The folds
 keep each person's photos together (a person's hairstyle repeats across their photos), so
 the cross-validated figures are on people the model never saw. Prints the accuracy, the
@@ -16,23 +16,23 @@ the same kind of photos, so a gap between them is the mask's doing). Writes
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
 from sklearn.pipeline import Pipeline
 
-from pipeline.calibrate.fixtures import fixtures_dir, image_files, largest_face, load, pad_crop
-from pipeline.calibrate.labels import identity_bang, sunglasses_bang
-from pipeline.calibrate.reliability import fit_and_report, shipped_json
+from calibrate import SHIPPED
+from calibrate.fixtures import fixtures_dir, image_files, largest_face, load, pad_crop
+from calibrate.labels import identity_bang, sunglasses_bang
+from calibrate.reliability import fit_and_report, shipped_json
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision.bang import MODEL_FILE, bang_crop, bang_features
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.landmarks import find_shape, shape_to_array
 
-OUTPUT = Path(__file__).resolve().parents[1] / "vision" / "data" / MODEL_FILE
+OUTPUT = SHIPPED / MODEL_FILE
 REGULARISATION: Final = 1.0  # sklearn C; seven features, little to regularise (0.1 scores alike)
 CLASSES: Final = ["None", "Has"]
 

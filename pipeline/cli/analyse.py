@@ -1,9 +1,8 @@
-"""The `facepipe` command."""
+"""`facepipe detect` and `facepipe compare`: one image or pair, in this process, no queue."""
 
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,9 +16,6 @@ from pipeline.errors import FacepipeError
 from pipeline.settings import Settings
 from pipeline.sources import read_image
 
-app = typer.Typer(help="Self-hostable face analysis: detect, quality gate, compare.")
-logger = logging.getLogger(__name__)
-
 
 def sample_image() -> Path:
     """A public-domain portrait shipped inside scikit-image (NASA's astronaut photo)."""
@@ -28,15 +24,6 @@ def sample_image() -> Path:
     return Path(skimage.data.__file__).parent / "astronaut.png"
 
 
-@app.callback()
-def main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-
-@app.command("detect")
 def detect_command(
     images: Annotated[
         list[str] | None, typer.Argument(help="Paths, file:// or base64:// URIs.")
@@ -67,7 +54,6 @@ def detect_command(
         _emit(render(green, dialect) if as_json else green, as_json, _detect_summary)
 
 
-@app.command("compare")
 def compare_command(
     source: Annotated[str, typer.Argument(help="Path or URI of the first image.")],
     target: Annotated[str, typer.Argument(help="Path or URI of the second image.")],

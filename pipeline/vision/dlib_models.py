@@ -3,7 +3,7 @@
 From the `face_recognition_models` wheel: the 68-point shape predictor and dlib's face encoder
 (loaded only when compare uses it).
 dlib itself carries the frontal HOG detector. The masked-face HOG detector is ours, trained
-by `python -m pipeline.calibrate.mask_detector` and shipped in `data/`.
+by `python -m calibrate.mask_detector` and shipped in `data/`.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Fit where dlib's shape predictor wants its box, from YuNet's five points:
-`python -m pipeline.calibrate.detector`.
+`python -m calibrate.detector`.
 
 dlib's 68-point predictor was trained on the boxes of dlib's HOG detector, which sit lower and
 tighter than YuNet's. On the unmasked crops of `masks/without_mask/` (padded; nothing here is
@@ -12,17 +12,17 @@ distance) and how its side compares with that distance, and writes the medians t
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from statistics import median
 
 import numpy as np
 
-from pipeline.calibrate.fixtures import fixtures_dir, image_files, load, pad_crop
+from calibrate import SHIPPED
+from calibrate.fixtures import fixtures_dir, image_files, load, pad_crop
 from pipeline.settings import EngineSettings
-from pipeline.vision.models import load_models
+from pipeline.vision.dlib_models import load_models
 from pipeline.vision.yunet import detect
 
-OUTPUT = Path(__file__).resolve().parents[1] / "vision" / "data" / "detector_box.json"
+OUTPUT = SHIPPED / "detector_box.json"
 
 
 def pairs() -> list[tuple[float, float]]:

@@ -1,6 +1,6 @@
-"""Fit the mustache model: `python -m pipeline.calibrate.mustache`.
+"""Fit the mustache model: `python -m calibrate.mustache`.
 
-Data: the GENKI-4K crops we labelled (`pipeline.calibrate.labels.genki_mustache`), the
+Data: the GENKI-4K crops we labelled (`calibrate.labels.genki_mustache`), the
 largest faces of `sunglasses/` we labelled (`sunglasses_mustache`) and the `faces/` photos
 whose labels.json gives `mustache`. Every face is also trained on as its mirror
 image. Prints the 5-fold cross-validated accuracy, the recall of each class and the
@@ -11,20 +11,20 @@ have no mustache), then writes `vision/data/mustache.json`. Needs scikit-learn.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
-from pipeline.calibrate.fixtures import (
+from calibrate import SHIPPED
+from calibrate.fixtures import (
     fixtures_dir,
     genki_pixels,
     image_files,
     largest_shape,
     load,
 )
-from pipeline.calibrate.labels import genki_mustache, sunglasses_mustache
-from pipeline.calibrate.reliability import fit_and_report, shipped_json
+from calibrate.labels import genki_mustache, sunglasses_mustache
+from calibrate.reliability import fit_and_report, shipped_json
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision.age_gender import estimate_gender
@@ -32,7 +32,7 @@ from pipeline.vision.alignment import aligned_crop
 from pipeline.vision.landmarks import shape_to_array
 from pipeline.vision.mustache import CROP_SIZE, MODEL_FILE, male_log_odds, mustache_features
 
-OUTPUT = Path(__file__).resolve().parents[1] / "vision" / "data" / MODEL_FILE
+OUTPUT = SHIPPED / MODEL_FILE
 REGULARISATION = 0.05  # sklearn C; 0.003 to 0.2 were tried
 CLASSES = ["None", "Has"]
 

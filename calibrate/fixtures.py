@@ -10,6 +10,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from calibrate import REPOSITORY
 from pipeline.imaging import RGBImage, decode
 from pipeline.settings import EngineSettings
 from pipeline.vision.detection import FaceBox, detect_faces
@@ -23,7 +24,7 @@ def fixtures_dir() -> Path:
     configured = os.environ.get("FACEPIPE_FIXTURES")
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "fixtures"
+    return REPOSITORY.parent / "shared" / "fixtures"
 
 
 def image_files(folder: Path) -> list[Path]:

@@ -1,0 +1,5 @@
+"""`python -m pipeline.cli`: the `facepipe` command."""
+
+from pipeline.cli import run
+
+run()

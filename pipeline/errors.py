@@ -27,7 +27,13 @@ all answer a given failure the same way::
     │   └── SourceUnavailableError         503  upstream 5xx, connection reset
     ├── RequestError                   the HTTP service refuses the request (nothing stored)
     │   ├── MalformedRequestError          400  body not JSON, wrong types, missing field
-    │   ├── UnauthorizedError              401  no key, unknown/revoked key, bad signature
+    │   │   └── UnknownActionError             400  an RPC Action facepipe does not answer
+    │   ├── UnauthorizedError              401  unsigned, or a malformed signature
+    │   │   ├── UnknownKeyError                401  unknown or revoked key
+    │   │   ├── SignatureMismatchError         401  the signature does not match
+    │   │   ├── StaleRequestError              401  its time is outside the window
+    │   │   ├── ReplayedRequestError           401  its nonce (or signature) was used before
+    │   │   └── ContentDigestMismatchError     401  Content-MD5 is not the body's
     │   ├── BucketNotAllowedError          403  a bucket outside FACEPIPE_SOURCE_ALLOWED_BUCKETS
     │   ├── ThrottledError                 429  over the key's rate (50 requests/s)
     │   ├── HeadersTooLargeError           431  request headers over 64 KB
@@ -48,6 +54,10 @@ is the service's fault (5xx), and 504 already means one job outlived the workers
 `http_status` is the status line of an HTTP answer carrying the error (the code itself when
 HTTP has that status, else 200 with the code in the body, as the documented API does for
 per-image failures).
+
+Every refusal (a non-2xx answer) also carries `Code`, `Message` and `RequestId`, the fields the
+Alibaba Cloud SDKs read: `Code` is `acs_code` where Alibaba has a code for the failure (the
+signature errors), else the error's name.
 """
 
 from __future__ import annotations
@@ -63,6 +73,8 @@ class FacepipeError(Exception):
     ctyun_code: ClassVar[str] = "5000"
     retryable: ClassVar[bool] = False
     http_status: ClassVar[int] = 200
+    # The code an Alibaba Cloud SDK shows for this error; None: the error's name.
+    acs_code: ClassVar[str | None] = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -71,6 +83,16 @@ class FacepipeError(Exception):
     def to_dict(self) -> dict[str, Any]:
         """The error as the JSON fields every facepipe response carries."""
         return {"code": self.code, "error": self.name, "msg": self.message}
+
+    def refusal(self, request_id: str) -> dict[str, Any]:
+        """The body of a non-2xx answer: the documented fields and the SDKs' own."""
+        return {
+            **self.to_dict(),
+            "requestId": request_id,
+            "Code": self.acs_code or self.name,
+            "Message": self.message,
+            "RequestId": request_id,
+        }
 
 
 class InternalError(FacepipeError):
@@ -216,10 +238,37 @@ class MalformedRequestError(RequestError):
     ctyun_code = "4102"
 
 
+class UnknownActionError(MalformedRequestError):
+    """An RPC `Action` (or version) that facepipe does not answer."""
+
+    acs_code = "InvalidAction.NotFound"
+
+
 class UnauthorizedError(RequestError):
     code = 401
     http_status = 401
     name = "Unauthorized"
+    acs_code = "MissingSignature"
+
+
+class UnknownKeyError(UnauthorizedError):
+    acs_code = "InvalidAccessKeyId.NotFound"
+
+
+class SignatureMismatchError(UnauthorizedError):
+    acs_code = "SignatureDoesNotMatch"
+
+
+class StaleRequestError(UnauthorizedError):
+    acs_code = "InvalidTimeStamp.Expired"
+
+
+class ReplayedRequestError(UnauthorizedError):
+    acs_code = "SignatureNonceUsed"
+
+
+class ContentDigestMismatchError(UnauthorizedError):
+    acs_code = "ContentMD5Mismatch"
 
 
 class BucketNotAllowedError(RequestError):

@@ -157,6 +157,9 @@ class ApiSettings(BaseSettings):
     inline_ttl: int = Field(default=24 * 3600, ge=60)
     # Signed requests older (or newer) than this are refused as replays.
     signature_max_age: float = Field(default=300.0, gt=0)
+    # The same for requests signed by the Alibaba Cloud SDKs (their Date or Timestamp),
+    # whose clients expect the cloud's 15 minutes.
+    acs_max_clock_skew: float = Field(default=900.0, gt=0)
     # Within that window, refuse a second request with the same signature. A nonce a client
     # sends (X-Facepipe-Nonce) is refused on reuse either way; this covers clients that send
     # none, at the cost of refusing an identical request re-sent within the same second.

@@ -1,8 +1,11 @@
-"""Every refusal in the documented error shape: `code`, `error`, `msg` and a `requestId`."""
+"""Every refusal in the documented error shape: `code`, `error`, `msg` and a `requestId`,
+with `Code`, `Message` and `RequestId` for the Alibaba Cloud SDKs."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,8 +20,16 @@ def error_response(error: FacepipeError) -> JSONResponse:
     headers = {}
     if isinstance(error, ThrottledError):
         headers["Retry-After"] = str(error.retry_after)
-    body = {**error.to_dict(), "requestId": uuid.uuid4().hex}
+    body = error.refusal(uuid.uuid4().hex)
     return JSONResponse(body, status_code=error.http_status, headers=headers)
+
+
+def validation_summary(errors: Sequence[Any]) -> str:
+    """The first few problems pydantic found, one line: `where: what; ...`."""
+    problems = "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in errors[:5]
+    )
+    return problems or "malformed request"
 
 
 def install_error_handlers(api: FastAPI) -> None:
@@ -30,11 +41,7 @@ def install_error_handlers(api: FastAPI) -> None:
 
     @api.exception_handler(RequestValidationError)
     async def invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
-            for error in exc.errors()[:5]
-        )
-        return error_response(MalformedRequestError(problems or "malformed request"))
+        return error_response(MalformedRequestError(validation_summary(exc.errors())))
 
     @api.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -42,9 +49,12 @@ def install_error_handlers(api: FastAPI) -> None:
         # method), in the documented shape instead of {"detail": ...}.
         if exc.status_code == 400:
             return error_response(MalformedRequestError("the body is not valid UTF-8 JSON"))
-        body = {"code": exc.status_code, "error": "HttpError", "msg": str(exc.detail)}
+        request_id = uuid.uuid4().hex
+        message = str(exc.detail)
+        body = {"code": exc.status_code, "error": "HttpError", "msg": message}
+        sdk = {"Code": "HttpError", "Message": message, "RequestId": request_id}
         return JSONResponse(
-            {**body, "requestId": uuid.uuid4().hex},
+            {**body, "requestId": request_id, **sdk},
             status_code=exc.status_code,
             headers=exc.headers,
         )

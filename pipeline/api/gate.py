@@ -2,8 +2,9 @@
 
 `RequestGate` (inner) bounds the request and finds its caller, in this order: headers at
 most `max_header_bytes` (431), the body at most `max_body_bytes` whether declared or chunked
-(413), then the signature (401), a nonce seen before (401) and the key's rate (429). Only
-then is the body handed on, so a route's validation never runs for an unsigned request.
+(413), then the signature (401, in any scheme of `pipeline.signatures`), a nonce seen before
+(401) and the key's rate (429). Only then is the body handed on, so a route's validation
+never runs for an unsigned request.
 
 `Shield` (outer) turns anything that escapes into an answer in the documented error shape:
 a backing service that is down into 503 ServiceUnavailable, anything else into 500
@@ -13,6 +14,7 @@ client; the log has the details), and both keep the connection usable.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
@@ -30,13 +32,14 @@ from pipeline.errors import (
     FacepipeError,
     HeadersTooLargeError,
     InternalError,
+    ReplayedRequestError,
     RequestTooLargeError,
     ServiceUnavailableError,
-    UnauthorizedError,
 )
 from pipeline.keys import Caller, KeyRing
 from pipeline.ratelimit import RateLimit
 from pipeline.settings import ApiSettings
+from pipeline.signatures import Scheme, SignedRequest
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,9 @@ UNAVAILABLE: tuple[type[BaseException], ...] = (
     ConnectionError,
 )
 NONCE_PREFIX = "facepipe:nonce:"
+# Routes in the documented JSON API, whose body is JSON whatever its declared type.
+GREEN_PREFIX = "/green/"
+OPAQUE_TYPES = (b"application/octet-stream", b"text/plain", b"")
 # How much of an oversized chunked body is read and dropped before the 413, in body limits.
 DRAIN_FACTOR = 4
 
@@ -78,6 +84,12 @@ class RequestGate:
         self.app = app
         self.service = service
         self.settings = settings
+        self.max_age: dict[Scheme, float] = {
+            "facepipe": settings.signature_max_age,
+            "ctyun": settings.signature_max_age,
+            "acs-roa": settings.acs_max_clock_skew,
+            "acs-rpc": settings.acs_max_clock_skew,
+        }
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -94,7 +106,7 @@ class RequestGate:
             await error_response(error)(scope, receive, send)
             return
         scope.setdefault("state", {})["caller"] = caller
-        await self.app(scope, _replayed(body, receive), send)
+        await self.app(_json_if_opaque(scope), _replayed(body, receive), send)
 
     def _check_headers(self, scope: Scope) -> None:
         size = sum(len(name) + len(value) for name, value in scope["headers"])
@@ -142,14 +154,15 @@ class RequestGate:
                 self.service.keyring.authenticate_token, token[7:].strip()
             )
         else:
-            query = scope.get("query_string", b"").decode("latin-1")
+            request = SignedRequest(
+                method=scope["method"],
+                path=path,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                headers=dict(headers.items()),
+                body=body,
+            )
             caller = await run_in_threadpool(
-                self.service.keyring.authenticate,
-                scope["method"],
-                path + (f"?{query}" if query else ""),
-                headers,
-                body,
-                max_age=self.settings.signature_max_age,
+                functools.partial(self.service.keyring.authenticate, request, max_age=self.max_age)
             )
             await self._refuse_replays(caller)
         await self.service.limit.hit(caller.key_id)
@@ -163,11 +176,11 @@ class RequestGate:
             f"{NONCE_PREFIX}{caller.key_id}:{digest}",
             1,
             nx=True,
-            # Past the signature's own window the timestamp check refuses it anyway.
-            ex=max(1, int(2 * self.settings.signature_max_age)),
+            # Past the signature's own window the time check refuses it anyway.
+            ex=max(1, int(2 * caller.replay_window)),
         )
         if not first:
-            raise UnauthorizedError("this signed request (or its nonce) was used before")
+            raise ReplayedRequestError("this signed request (or its nonce) was used before")
 
 
 class Shield:
@@ -206,6 +219,20 @@ def _hidden(exc: Exception, scope: Scope) -> FacepipeError:
         )
     logger.exception("%s %s failed unexpectedly", scope["method"], scope["path"])
     return InternalError("internal error; the service log has the details")
+
+
+def _json_if_opaque(scope: Scope) -> Scope:
+    """The Alibaba SDKs send a Green request's JSON as `application/octet-stream` (the type
+    is signed, so it is changed only after the check): let the routes read it as JSON."""
+    if not scope["path"].startswith(GREEN_PREFIX):
+        return scope
+    headers = [
+        (name, b"application/json")
+        if name == b"content-type" and value.split(b";")[0].strip() in OPAQUE_TYPES
+        else (name, value)
+        for name, value in scope["headers"]
+    ]
+    return {**scope, "headers": headers}
 
 
 def _replayed(body: bytes, receive: Receive) -> Callable[[], Awaitable[Message]]:

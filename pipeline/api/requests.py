@@ -74,6 +74,8 @@ class ResultsRequest(RootModel[list[Text]]):
 
 
 ImageType = Literal["FacePic", "IDPic"]
+# CompareFaces' own fields, as Cloudauth's RPC form carries them.
+CLOUDAUTH_FIELDS = ("SourceImageType", "SourceImageValue", "TargetImageType", "TargetImageValue")
 
 
 class CompareRequest(BaseModel):
@@ -113,5 +115,10 @@ class CompareRequest(BaseModel):
         """(source, target) as image URIs; ctyun's bare base64 becomes base64://."""
         if self.img1_base64 is not None and self.img2_base64 is not None:
             return "base64://" + self.img1_base64, "base64://" + self.img2_base64
-        # One of the two forms is complete (checked by _one_form).
-        return str(self.source_image_value), str(self.target_image_value)
+        # One of the two forms is complete (checked by _one_form). Cloudauth's value is a URL
+        # or the image itself in base64, without a scheme.
+        return _uri(str(self.source_image_value)), _uri(str(self.target_image_value))
+
+
+def _uri(value: str) -> str:
+    return value if "://" in value else "base64://" + value

@@ -21,7 +21,8 @@ from typing import Any
 import httpx
 import pytest
 
-from pipeline.keys import Credentials, KeyRing, signed_headers
+from pipeline.keys import Credentials, KeyRing
+from pipeline.signatures.facepipe import signed_headers
 from pipeline.store import ResultStore
 from tests.backends import Worker, postgres_database, redis_broker
 from tests.support import face_jpeg, free_port, wait_until

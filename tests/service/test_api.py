@@ -12,7 +12,8 @@ import time
 import httpx
 import pytest
 
-from pipeline.keys import KeyRing, signed_headers
+from pipeline.keys import KeyRing
+from pipeline.signatures.facepipe import signed_headers
 from pipeline.webhooks import WebhookVerifyError, verify
 from tests.service.conftest import FACE, MASTER_KEY, Service
 from tests.support import wait_until

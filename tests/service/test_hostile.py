@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy import update
 
 from pipeline.jobs import JobSpec
-from pipeline.keys import KeyRing, signed_headers
+from pipeline.keys import KeyRing
+from pipeline.signatures.facepipe import signed_headers
 from pipeline.sources import ImageRef
 from pipeline.store import ResultStore
 from pipeline.store.schema import jobs

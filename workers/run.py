@@ -49,6 +49,7 @@ class RunReport:
     summary: Summary
     output: Path
     seconds: float
+    task_ids: tuple[str, ...] = ()
 
 
 def run_pipeline(
@@ -58,6 +59,7 @@ def run_pipeline(
     settings: Settings,
     concurrency: int,
     output: Path,
+    also_written: tuple[Path, ...] = (),
     show_progress: bool = True,
 ) -> RunReport:
     """Analyse everything under `target`; results go to the store and to `output` (JSONL)."""
@@ -86,20 +88,25 @@ def run_pipeline(
             collect_task_ids=True,
             checkpoint=False,
             on_batch=start_workers,
-            skip=own_files(settings.store_url, output),
+            skip=own_files(settings.store_url, output, *also_written),
         )
         report = backfill(target, store, queue, Sources(settings).buckets, options)
         summary = _follow(store, report.task_ids, worker, show_progress)
     with output.open("w", encoding="utf-8") as out:
         store.export_jsonl(out, task_ids=report.task_ids)
     store.close()
-    return RunReport(summary=summary, output=output, seconds=time.monotonic() - started)
+    return RunReport(
+        summary=summary,
+        output=output,
+        seconds=time.monotonic() - started,
+        task_ids=tuple(report.task_ids),
+    )
 
 
-def own_files(store_url: str, output: Path) -> frozenset[Path]:
+def own_files(store_url: str, output: Path, *also: Path) -> frozenset[Path]:
     """The files a run writes, which `facepipe run .` in a photo folder must not analyse:
-    the JSONL output and an SQLite store with its journal files."""
-    files = {output.resolve()}
+    the JSONL output, an SQLite store with its journal files, and `also` (the report)."""
+    files = {output.resolve(), *(path.resolve() for path in also)}
     url = make_url(store_url)
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         database = Path(url.database).resolve()

@@ -3,6 +3,7 @@
     analyse.py  detect, compare: one image or pair, in this process
     jobs.py     run, worker, backfill, listen, compare-batch: through the queue (Celery)
     results.py  results get | export
+    report.py   report: the stored results as an HTML page
     service.py  api, openapi, keys, webhooks replay
 
 `facepipe` and `python -m pipeline.cli` are the same command.
@@ -15,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli import analyse, jobs, service
+from pipeline.cli import analyse, jobs, report, service
 from pipeline.cli.results import results_app
 
 PROG = "facepipe"
@@ -46,6 +47,7 @@ app.command("backfill")(jobs.backfill_command)
 app.command("listen")(jobs.listen_command)
 app.command("compare-batch")(jobs.compare_batch_command)
 app.add_typer(results_app, name="results")
+app.command("report")(report.report_command)
 app.command("api")(service.api_command)
 app.command("openapi")(service.openapi_command)
 app.add_typer(service.keys_app, name="keys")

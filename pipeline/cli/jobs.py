@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
+from pipeline.cli.report import write_store_report
 from pipeline.producers.backfill import BackfillOptions, BackfillReport, backfill
 from pipeline.producers.listener import listen, queue_url, sqs_client
 from pipeline.producers.manifest import enqueue_pairs
@@ -69,6 +70,9 @@ def run_command(
     workers: Annotated[int, typer.Option("--workers", "-w", min=1)] = os.cpu_count() or 1,
     output: Annotated[Path, typer.Option("--output", "-o")] = Path("facepipe-results.jsonl"),
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    report: Annotated[
+        Path | None, typer.Option(help="Also write an HTML report of the run here.")
+    ] = None,
 ) -> None:
     """Run the whole pipeline: enqueue, analyse with workers, store, export, summarise."""
     from workers.run import run_pipeline  # noqa: PLC0415 - Celery only for this command
@@ -77,17 +81,23 @@ def run_command(
         target = str(write_samples(Path("facepipe-samples")))
     if target is None:
         raise typer.BadParameter("give a folder or bucket prefix, or --sample")
-    report = run_pipeline(
+    settings = Settings()
+    outcome = run_pipeline(
         target,
         kind=task,
-        settings=Settings(),
+        settings=settings,
         concurrency=workers,
         output=output,
+        also_written=(report,) if report else (),
         show_progress=progress and sys.stderr.isatty(),
     )
-    rate = report.summary.total / report.seconds if report.seconds else 0.0
-    typer.echo(summary_text(report.summary))
-    typer.echo(f"{rate:.1f} images/s; results in {report.output} and the store")
+    rate = outcome.summary.total / outcome.seconds if outcome.seconds else 0.0
+    typer.echo(summary_text(outcome.summary))
+    typer.echo(f"{rate:.1f} images/s; results in {outcome.output} and the store")
+    if report is not None:
+        title = f"facepipe run: {target}"
+        write_store_report(settings, report, title=title, task_ids=outcome.task_ids)
+        typer.echo(f"report: {report}")
 
 
 def worker_command(

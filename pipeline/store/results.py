@@ -330,8 +330,9 @@ class ResultStore:
         prefix: str | None = None,
         status: Status | None = None,
         task_ids: Sequence[str] | None = None,
+        since: datetime | None = None,
     ) -> Iterator[JobRecord]:
-        """Jobs by source-URI prefix, status and/or task ids, oldest first."""
+        """Jobs by source-URI prefix, status, task ids and/or submission time, oldest first."""
         for chunk in _chunks(task_ids) if task_ids is not None else [None]:
             query = select(jobs).order_by(jobs.c.created_at, jobs.c.task_id)
             if chunk is not None:
@@ -340,6 +341,8 @@ class ResultStore:
                 query = query.where(jobs.c.source_uri.startswith(prefix, autoescape=True))
             if status is not None:
                 query = query.where(jobs.c.status == status)
+            if since is not None:
+                query = query.where(jobs.c.created_at >= since)
             with self.engine.connect() as connection:
                 for row in connection.execution_options(yield_per=1000).execute(query):
                     yield record_of(row)

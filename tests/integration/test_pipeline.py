@@ -311,8 +311,8 @@ def test_facepipe_run_in_a_photo_folder_leaves_its_own_files_out(tmp_path: Path)
     environment = {
         key: value for key, value in os.environ.items() if not key.startswith("FACEPIPE_")
     }
-    command = [sys.executable, "-m", "pipeline.cli", "run", ".", "-w", "1"]
-    for _ in range(2):  # the second run finds facepipe.db, its -wal/-shm and the JSONL
+    command = [sys.executable, "-m", "pipeline.cli", "run", ".", "-w", "1", "--report", "r.html"]
+    for _ in range(2):  # the second finds facepipe.db, its -wal/-shm, the JSONL and the report
         done = subprocess.run(
             command, check=False, env=environment, capture_output=True, text=True,
             timeout=120, cwd=tmp_path,
@@ -321,3 +321,4 @@ def test_facepipe_run_in_a_photo_folder_leaves_its_own_files_out(tmp_path: Path)
         assert done.stdout.startswith("images 1, succeeded 1, faces 1"), done.stdout
         assert "superuser" not in done.stderr  # the private worker's root warning
     assert (tmp_path / "facepipe.db").exists()
+    assert "face.jpg" in (tmp_path / "r.html").read_text()

@@ -158,7 +158,8 @@ class RequestGate:
                 method=scope["method"],
                 path=path,
                 query=scope.get("query_string", b"").decode("latin-1"),
-                headers=dict(headers.items()),
+                # A repeated header counts by its first value, as the routes read it.
+                headers=dict(headers),
                 body=body,
             )
             caller = await run_in_threadpool(

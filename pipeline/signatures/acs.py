@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import re
 import string
+from collections.abc import Iterator
 from urllib.parse import unquote
 
 from pipeline.errors import (
@@ -151,18 +152,13 @@ def read_rpc(request: SignedRequest) -> Signature:
 def _rpc_parameters(request: SignedRequest) -> dict[str, str]:
     """The query and form parameters of an RPC request: decoded names, each mapped to its
     value percent-encoded as the signature has it."""
-    fields = request.query.split("&")
+    text = request.query
     if request.headers.get("content-type", "").startswith(FORM) and request.body:
         try:
-            fields += request.body.decode().split("&")
+            text += "&" + request.body.decode()
         except UnicodeDecodeError as exc:
             raise SignatureMismatchError("the form body is not UTF-8") from exc
-    parameters = {}
-    for field in fields:
-        if field:
-            key, _, value = field.partition("=")
-            parameters[_unquote_plus(key)] = _canonical(value)
-    return parameters
+    return {_unquote_plus(key): _canonical(value) for key, value in _fields(text)}
 
 
 def _rpc_string(method: str, encoded: dict[str, str]) -> str:
@@ -185,12 +181,15 @@ def _canonical(wire: str) -> str:
 
 def form_pairs(form: str) -> list[tuple[str, str]]:
     """`k=v&...` decoded as `parse_qsl(form, keep_blank_values=True)` decodes it."""
-    pairs = []
-    for field in form.split("&"):
+    return [(_unquote_plus(key), _unquote_plus(value)) for key, value in _fields(form)]
+
+
+def _fields(text: str) -> Iterator[tuple[str, str]]:
+    """The still-encoded `(key, value)` of each non-empty `k=v` between `&`s."""
+    for field in text.split("&"):
         if field:
             key, _, value = field.partition("=")
-            pairs.append((_unquote_plus(key), _unquote_plus(value)))
-    return pairs
+            yield key, value
 
 
 def _unquote_plus(text: str) -> str:

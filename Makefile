@@ -58,7 +58,6 @@ bench: setup
 	$(BIN)/python -m bench.accuracy
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.service
-	$(BIN)/python -m bench.descriptors
 	$(BIN)/python -m bench.hostile
 	$(BIN)/python -m bench.detection
 	$(BIN)/python -m bench.report

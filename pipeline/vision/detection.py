@@ -1,5 +1,9 @@
 """Face detection, boxes reported in original pixels: YuNet (a CNN, the default) or dlib's
-HOG (`FACEPIPE_ENGINE_DETECTOR=hog`)."""
+HOG (`FACEPIPE_ENGINE_DETECTOR=hog`).
+
+With YuNet, the masked-face HOG detector (`calibrate.mask_detector`) is not run: on the
+masked crops YuNet misses it finds 1 in 24, and it puts 40 boxes on the 220 face-free images
+where YuNet puts 2 (`python -m bench.detection`, key `masked_hog_on_yunet_misses`)."""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Final
 
 import cv2
 import dlib
@@ -20,7 +25,15 @@ from pipeline.vision.dlib_models import load_models
 
 # YuNet: images whose shorter side is below this are upscaled to it first (tight crops of
 # 64-130 px: the network finds faces from ~20 px, but misses faces that fill the frame).
-MIN_CNN_SIDE = 160
+MIN_CNN_SIDE: Final = 160
+# YuNet misses many faces that touch the image's edges (tight crops): the second pass adds
+# this fraction of each side, the edge pixels repeated (`python -m bench.detection`).
+EDGE_PADDING: Final = 0.25
+# The small-face pass enlarges images by at most this factor: YuNet finds faces of ~48 px
+# and more, so a 2x copy finds faces of ~24-32 px in a small photo.
+MAX_UPSCALE: Final = 2.0
+# HOG's small-face pass: one 2x upsampling of a copy at most this long.
+HOG_RETRY_MAX_SIDE: Final = 1280
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,17 +86,49 @@ def detect_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
 
 
 def _cnn_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
-    """YuNet on a copy at most `detect_max_side` long (tight crops upscaled to MIN_CNN_SIDE);
-    when that finds nothing, once more at most `retry_max_side` long for small faces."""
+    """YuNet in up to three passes, each only when the ones before found nothing:
+
+    1. on a copy at most `detect_max_side` long (tight crops upscaled to MIN_CNN_SIDE);
+    2. the same with EDGE_PADDING around it, for faces that fill the frame;
+    3. for small faces, on a copy enlarged by at most MAX_UPSCALE and at most
+       `retry_max_side` long (the decoded photo itself when that is larger).
+    """
     faces = _cnn_at(pixels, settings.detect_max_side, settings)
-    if not faces and max(pixels.shape[:2]) > settings.detect_max_side:
-        faces = _cnn_at(pixels, settings.retry_max_side, settings)
+    if not faces:
+        faces = _cnn_padded(pixels, settings)
+    longer = max(pixels.shape[:2])
+    retry_side = round(longer * min(MAX_UPSCALE, settings.retry_max_side / longer))
+    # Worth a pass only when it looks at the faces at least 1.5 times as large.
+    if not faces and retry_side > 1.5 * _cnn_scale(pixels, settings.detect_max_side) * longer:
+        faces = _cnn_at(pixels, retry_side, settings)
     return sorted(faces, key=lambda box: box.area, reverse=True)
+
+
+def _cnn_padded(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
+    height, width = pixels.shape[:2]
+    dy, dx = round(height * EDGE_PADDING), round(width * EDGE_PADDING)
+    padded = cv2.copyMakeBorder(pixels, dy, dy, dx, dx, cv2.BORDER_REPLICATE)
+    found = _cnn_at(np.asarray(padded, dtype=np.uint8), settings.detect_max_side, settings)
+    return [_shifted(box, -dx, -dy, width, height) for box in found]
+
+
+def _shifted(box: FaceBox, dx: float, dy: float, width: int, height: int) -> FaceBox:
+    """`box` moved by (dx, dy) and clipped to a `width` x `height` image."""
+    left, top = max(0.0, box.x + dx), max(0.0, box.y + dy)
+    right, bottom = min(float(width), box.x + dx + box.w), min(float(height), box.y + dy + box.h)
+    points = None if box.points is None else box.points + np.array([dx, dy])
+    return FaceBox(left, top, right - left, bottom - top, box.score, points)
+
+
+def _cnn_scale(pixels: RGBImage, max_side: int) -> float:
+    """The scale of YuNet's copy: at most `max_side` long, at least MIN_CNN_SIDE short."""
+    height, width = pixels.shape[:2]
+    return float(min(max_side / max(height, width), max(1.0, MIN_CNN_SIDE / min(height, width))))
 
 
 def _cnn_at(pixels: RGBImage, max_side: int, settings: EngineSettings) -> list[FaceBox]:
     height, width = pixels.shape[:2]
-    scale = min(max_side / max(height, width), max(1.0, MIN_CNN_SIDE / min(height, width)))
+    scale = _cnn_scale(pixels, max_side)
     if scale != 1.0:
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         shrink = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
@@ -107,7 +152,7 @@ def _hog_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
     Pass one runs HOG without upsampling on a copy at most `detect_max_side` long, which finds
     faces down to ~80 px of that copy at a fraction of full-size cost. Only when it finds
     nothing does pass two look for small faces: HOG with one upsampling on a copy at most
-    `retry_max_side` long.
+    HOG_RETRY_MAX_SIDE long (HOG costs ~30 times YuNet per pixel).
 
     Each pass runs dlib's frontal detector and our masked-face detector together
     (`run_multiple` computes the HOG pyramid once for both). A masked-face box that overlaps
@@ -115,7 +160,7 @@ def _hog_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
     """
     faces = _detect_at(pixels, settings.detect_max_side, 0, settings)
     if not faces:
-        faces = _detect_at(pixels, settings.retry_max_side, 1, settings)
+        faces = _detect_at(pixels, HOG_RETRY_MAX_SIDE, 1, settings)
     return sorted(faces, key=lambda box: box.area, reverse=True)
 
 

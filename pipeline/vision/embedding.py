@@ -10,36 +10,31 @@ fewer same-person pairs at each false-accept rate (docs/accuracy.md, "Compare").
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numpy.typing import NDArray
 
 from pipeline.imaging import RGBImage
 from pipeline.settings import Descriptor, EngineSettings
+from pipeline.vision.detection import FaceBox
 from pipeline.vision.dlib_models import dlib_encoder
-from pipeline.vision.landmarks import shape_to_array
+from pipeline.vision.landmarks import find_shape, shape_to_array
 from pipeline.vision.sface import five_points, sface_embedding
 
 Embedding = NDArray[np.float64]
 
 
-def face_embedding(
-    pixels: RGBImage,
-    shape: Any,
-    settings: EngineSettings,
-    points: NDArray[np.float64] | None = None,
-) -> Embedding:
-    """The configured descriptor of the face whose dlib 68-point `shape` is given.
+def face_embedding(pixels: RGBImage, box: FaceBox, settings: EngineSettings) -> Embedding:
+    """The configured descriptor of the face in `box`.
 
-    SFace aligns on five `points` when the detector gave them (YuNet), else on the five
-    taken from the 68 landmarks.
+    SFace aligns on the detector's five points (YuNet's), so it needs no landmark fit; with
+    HOG's boxes, and for dlib's descriptor, the 68-point shape is fitted first.
     """
     if settings.descriptor == "dlib":
-        vector = dlib_encoder().compute_face_descriptor(pixels, shape)
+        vector = dlib_encoder().compute_face_descriptor(pixels, find_shape(pixels, box))
         return np.array(vector, dtype=np.float64)
+    points = box.points
     if points is None:
-        points = five_points(shape_to_array(shape))
+        points = five_points(shape_to_array(find_shape(pixels, box)))
     return sface_embedding(pixels, points, settings.sface_model)
 
 

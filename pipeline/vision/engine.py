@@ -90,9 +90,7 @@ class FaceEngine:
         glasses = classify_glasses(image.pixels, landmarks)
         attributes = self.settings.attributes
         gender = estimate_gender(image.pixels, shape) if attributes else None
-        # The mask model was fitted on boxes in the HOG detector's convention.
-        mask_box = box.predictor_box()
-        respirator = classify_mask(image.pixels, mask_box, landmarks) if attributes else None
+        respirator = classify_mask(image.pixels, box, landmarks) if attributes else None
         # The bang model compares the forehead with the cheeks, in bands placed from the eyes:
         # sunglasses hide what places them, and a mask covers the cheeks.
         bang = None
@@ -123,5 +121,4 @@ class FaceEngine:
         faces = detect_faces(image.pixels, self.settings)
         if not faces:
             raise NoFaceError(f"no face detected in the {role} image")
-        shape = find_shape(image.pixels, faces[0])
-        return face_embedding(image.pixels, shape, self.settings, faces[0].points)
+        return face_embedding(image.pixels, faces[0], self.settings)

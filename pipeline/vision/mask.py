@@ -34,8 +34,11 @@ MaskVerdict = Verdict[MaskValue]
 
 
 def mask_features(pixels: RGBImage, box: FaceBox, landmarks: Landmarks) -> NDArray[np.float64]:
-    """Feature vector of one face (see the module docstring)."""
-    return np.concatenate([_aligned_features(pixels, landmarks), _box_features(pixels, box)])
+    """Feature vector of one face (see the module docstring). The box is taken in HOG's
+    convention (`FaceBox.predictor_box`), which either detector's box maps to."""
+    return np.concatenate(
+        [_aligned_features(pixels, landmarks), _box_features(pixels, box.predictor_box())]
+    )
 
 
 def _aligned_features(pixels: RGBImage, landmarks: Landmarks) -> NDArray[np.float64]:

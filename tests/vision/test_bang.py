@@ -108,7 +108,8 @@ def test_sunglasses_and_masks_leave_bang_null(fixtures: Path, faces_dir: Path) -
 def test_the_reasons_for_null_are_measured() -> None:
     report = load_model(MODEL_FILE).report
     sunglasses = report["sunglasses_check"]
-    assert sunglasses["accuracy"] < sunglasses["accuracy_of_always_none"]
+    # Behind sunglasses it does no better than always answering None.
+    assert sunglasses["accuracy"] <= sunglasses["accuracy_of_always_none"]
     masks = report["masks_check"]
     assert masks["with_mask"]["has"] > 2 * masks["without_mask"]["has"]
 

@@ -54,6 +54,7 @@ from pipeline.vision.smile import MODEL_FILE as SMILE_MODEL
 from pipeline.vision.smile import estimate_smile
 
 SETTINGS = EngineSettings()
+HOG = EngineSettings(detector="hog")
 
 
 def share(values: list[bool]) -> float | None:
@@ -63,18 +64,14 @@ def share(values: list[bool]) -> float | None:
 def mask(root: Path, faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
     masked = image_files(root / "masks" / "with_mask")[1::2]
     crops = [load(p) for p in masked]
-    per_crop = [detect_faces(pad_crop(crop), SETTINGS) for crop in crops]
-    found = [bool(b) and is_crop_face(c, b[0]) for c, b in zip(crops, per_crop, strict=True)]
+    # The crops as they are, as bench.detection reads them.
+    per_crop = [detect_faces(crop, SETTINGS) for crop in crops]
+    found = [bool(b) and is_crop_face(c, b[0], 0) for c, b in zip(crops, per_crop, strict=True)]
     any_box = [bool(b) for b in per_crop]
-    frontal = [finds_crop_face(load(p), FRONTAL_ONLY) for p in masked]
+    hog = [finds_crop_face(crop, HOG) for crop in crops]
+    frontal = [finds_crop_face(crop, FRONTAL_ONLY) for crop in crops]
     clear = image_files(root / "masks" / "without_mask")
-    clear_found = [bool(detect_faces(pad_crop(load(p)), SETTINGS)) for p in clear]
-    clear_frontal = [bool(detect_faces(pad_crop(load(p)), FRONTAL_ONLY)) for p in clear]
-    extra = sum(
-        len(detect_faces(load(faces / n), SETTINGS))
-        - len(detect_faces(load(faces / n), FRONTAL_ONLY))
-        for n in labels
-    )
+    clear_found = [bool(detect_faces(load(p), SETTINGS)) for p in clear]
     # Unmasked tight crops where the largest box is not the face (a single eye, mostly).
     identities = [p for d in sorted((root / "identities").iterdir()) for p in image_files(d)]
     misplaced = 0
@@ -94,11 +91,10 @@ def mask(root: Path, faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
         "detected": share(found),
         "detected_how": "the largest box is the crop's face: >= 40% of its side, near its centre",
         "any_box_at_all": share(any_box),
-        "detected_frontal_detector_only": share(frontal),
+        "detected_hog_engine_padded": share(hog),
+        "detected_frontal_detector_only_padded": share(frontal),
         "target_detected": 0.85,
         "without_mask_detected": share(clear_found),
-        "without_mask_detected_frontal_only": share(clear_frontal),
-        "extra_faces_on_faces_photos": extra,
         "identities_crops": len(identities),
         "identities_largest_box_not_the_face": misplaced,
         "verdict_held_out_faces": len(verdicts),
@@ -109,9 +105,7 @@ def mask(root: Path, faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
 
 
 def gender(root: Path, faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
-    answers = identity_gender_answers(root, SETTINGS)
-    everything = [a.right for a in answers]
-    frontal = [a.right for a in answers if a.frontal]
+    everything = identity_gender_answers(root, SETTINGS)
     press = []
     for name, label in labels.items():
         if label["identity"]:
@@ -124,11 +118,9 @@ def gender(root: Path, faces: Path, labels: dict[str, Any]) -> dict[str, Any]:
     return {
         "identities_faces_found": len(everything),
         "identities_accuracy": share(everything),
-        "identities_frontal_detector_finds": len(frontal),
-        "identities_frontal_accuracy": share(frontal),
         "faces_photos": len(press),
         "faces_accuracy": share(press),
-        "target": 0.9,
+        "target": 0.92,
     }
 
 

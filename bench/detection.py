@@ -155,9 +155,9 @@ def _masked_boxes(
     return list(boxes)
 
 
-SMALL_FACE_WIDTHS = (24, 32, 40, 48, 64, 96)
+SMALL_FACE_WIDTHS = (24, 32, 40, 48, 64)
 SMALL_FACE_PHOTO = (4000, 3000)
-SMALL_FACE_SAMPLES = 60
+SMALL_FACE_SAMPLES = 30
 
 
 def small_faces(

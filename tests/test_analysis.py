@@ -176,3 +176,48 @@ def test_compare_on_people_the_thresholds_never_saw() -> None:
     assert at["0.001"]["impostor_accepted"] <= 0.002  # measured 0.0008
     assert at["0.01"]["genuine_accepted"] >= 0.54  # measured 0.562
     assert at["0.01"]["impostor_accepted"] <= 0.015  # measured 0.011
+
+
+@pytest.mark.fixtures
+def test_faces_the_gate_refuses_are_found_and_say_why(fixtures: Path, faces_dir: Path) -> None:
+    """Turned, rolled and sunglassed faces are reported unqualified with the reason, never
+    dropped as "no face"."""
+    import math  # noqa: PLC0415
+
+    import cv2  # noqa: PLC0415
+
+    from calibrate.fixtures import image_files, load  # noqa: PLC0415
+    from calibrate.labels import sunglasses_face_label  # noqa: PLC0415
+    from pipeline.imaging import DecodedImage  # noqa: PLC0415
+
+    engine = FaceEngine(EngineSettings(attributes=False))
+    labels = json.loads((fixtures / "genki4k" / "labels.json").read_text())
+    turned = [
+        fixtures / "genki4k" / name
+        for name, label in labels.items()
+        if abs(math.degrees(label["yaw_rad"])) >= 38 and (fixtures / "genki4k" / name).exists()
+    ]
+    found = [engine.analyse(DecodedImage(load(path), "JPEG")) for path in turned]
+    assert len(turned) == 27
+    assert sum(map(bool, found)) >= 25  # measured 26
+    assert sum("yaw" in faces[0].reasons for faces in found if faces) >= 18  # measured 20
+
+    obama = load(faces_dir / "obama.jpg")
+    height, width = obama.shape[:2]
+    for degrees in (40, -40):
+        turn = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+        rolled = cv2.warpAffine(obama, turn, (width, height), borderMode=cv2.BORDER_REPLICATE)
+        (face,) = engine.analyse(DecodedImage(rolled, "JPEG"))
+        assert face.reasons == ["roll"], degrees
+        assert abs(face.pose.roll) == pytest.approx(40, abs=5)
+
+    selfies = [p for p in image_files(fixtures / "sunglasses") if sunglasses_face_label(p.name)][
+        :40
+    ]
+    wearing = []
+    for path in selfies:
+        faces = engine.analyse(DecodedImage(load(path), "JPEG"))
+        if faces and sunglasses_face_label(path.name) == "Sunglass":
+            wearing.append(faces[0])
+    assert len(wearing) >= 25
+    assert sum("sunglass" in face.reasons for face in wearing) >= 0.85 * len(wearing)

@@ -96,54 +96,68 @@ def _cnn_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
     faces = _cnn_at(pixels, settings.detect_max_side, settings)
     if not faces:
         faces = _cnn_padded(pixels, settings)
-    longer = max(pixels.shape[:2])
+    height, width = pixels.shape[:2]
+    longer = max(height, width)
     retry_side = round(longer * min(MAX_UPSCALE, settings.retry_max_side / longer))
     # Worth a pass only when it looks at the faces at least 1.5 times as large.
-    if not faces and retry_side > 1.5 * _cnn_scale(pixels, settings.detect_max_side) * longer:
+    first_scale = _cnn_scale(height, width, settings.detect_max_side)
+    if not faces and retry_side > 1.5 * first_scale * longer:
         faces = _cnn_at(pixels, retry_side, settings)
     return sorted(faces, key=lambda box: box.area, reverse=True)
 
 
 def _cnn_padded(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
+    """YuNet on the photo with EDGE_PADDING of each side added, at the scale the padded photo
+    would get; the copy is shrunk before it is padded, so a large photo costs no more."""
     height, width = pixels.shape[:2]
     dy, dx = round(height * EDGE_PADDING), round(width * EDGE_PADDING)
-    padded = cv2.copyMakeBorder(pixels, dy, dy, dx, dx, cv2.BORDER_REPLICATE)
-    found = _cnn_at(np.asarray(padded, dtype=np.uint8), settings.detect_max_side, settings)
-    return [_shifted(box, -dx, -dy, width, height) for box in found]
+    scale = _cnn_scale(height + 2 * dy, width + 2 * dx, settings.detect_max_side)
+    top, left = round(dy * scale), round(dx * scale)
+    work = cv2.copyMakeBorder(_resized(pixels, scale), top, top, left, left, cv2.BORDER_REPLICATE)
+    found = yunet.detect(
+        np.asarray(work, dtype=np.uint8), settings.min_cnn_score, settings.yunet_model
+    )
+    offset = np.array([left, top], dtype=np.float64)
+    return [_cnn_box(face, scale, width, height, offset) for face in found]
 
 
-def _shifted(box: FaceBox, dx: float, dy: float, width: int, height: int) -> FaceBox:
-    """`box` moved by (dx, dy) and clipped to a `width` x `height` image."""
-    left, top = max(0.0, box.x + dx), max(0.0, box.y + dy)
-    right, bottom = min(float(width), box.x + dx + box.w), min(float(height), box.y + dy + box.h)
-    points = None if box.points is None else box.points + np.array([dx, dy])
-    return FaceBox(left, top, right - left, bottom - top, box.score, points)
-
-
-def _cnn_scale(pixels: RGBImage, max_side: int) -> float:
+def _cnn_scale(height: int, width: int, max_side: int) -> float:
     """The scale of YuNet's copy: at most `max_side` long, at least MIN_CNN_SIDE short."""
-    height, width = pixels.shape[:2]
     return float(min(max_side / max(height, width), max(1.0, MIN_CNN_SIDE / min(height, width))))
+
+
+def _resized(pixels: RGBImage, scale: float) -> RGBImage:
+    if scale == 1.0:
+        return np.ascontiguousarray(pixels)
+    height, width = pixels.shape[:2]
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    shrink = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    return np.asarray(cv2.resize(pixels, size, interpolation=shrink), dtype=np.uint8)
 
 
 def _cnn_at(pixels: RGBImage, max_side: int, settings: EngineSettings) -> list[FaceBox]:
     height, width = pixels.shape[:2]
-    scale = _cnn_scale(pixels, max_side)
-    if scale != 1.0:
-        size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        shrink = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        work = np.asarray(cv2.resize(pixels, size, interpolation=shrink), dtype=np.uint8)
-    else:
-        work = np.ascontiguousarray(pixels)
-    found = yunet.detect(work, settings.min_cnn_score, settings.yunet_model)
+    scale = _cnn_scale(height, width, max_side)
+    found = yunet.detect(_resized(pixels, scale), settings.min_cnn_score, settings.yunet_model)
     return [_cnn_box(face, scale, width, height) for face in found]
 
 
-def _cnn_box(face: yunet.Detection, scale: float, width: int, height: int) -> FaceBox:
-    x, y, w, h = (value / scale for value in face.box)
+def _cnn_box(
+    face: yunet.Detection,
+    scale: float,
+    width: int,
+    height: int,
+    offset: NDArray[np.float64] | None = None,
+) -> FaceBox:
+    """A YuNet face found on a copy scaled by `scale` (and padded by `offset` pixels of the
+    copy), in the original's pixels, clipped to it."""
+    shift = np.zeros(2) if offset is None else offset
+    x, y = (face.box[0] - shift[0]) / scale, (face.box[1] - shift[1]) / scale
+    w, h = face.box[2] / scale, face.box[3] / scale
     left, top = max(0.0, x), max(0.0, y)
     right, bottom = min(float(width), x + w), min(float(height), y + h)
-    return FaceBox(left, top, right - left, bottom - top, face.score, face.points / scale)
+    points = (face.points - shift) / scale
+    return FaceBox(left, top, right - left, bottom - top, face.score, points)
 
 
 def _hog_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:

@@ -27,6 +27,7 @@ from pipeline.vision.mustache import MustacheVerdict, classify_mustache
 from pipeline.vision.parsing import load_parser, parse_head
 from pipeline.vision.pose import HeadPose, estimate_pose
 from pipeline.vision.quality import gate
+from pipeline.vision.sface import load_network
 from pipeline.vision.smile import SmileVerdict, estimate_smile
 from pipeline.vision.yunet import load_detector
 
@@ -73,6 +74,8 @@ class FaceEngine:
         load_models()
         if self.settings.detector == "yunet":
             load_detector(self.settings.yunet_model, self.settings.min_cnn_score)
+        if self.settings.descriptor == "sface":
+            load_network(self.settings.sface_model)
         if self.settings.attributes:
             load_networks()
             if self.settings.head_attributes:

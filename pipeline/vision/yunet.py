@@ -12,8 +12,8 @@ It finds the faces dlib's HOG misses: tight crops, selfies at an angle, masked f
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Final
 
@@ -44,12 +44,25 @@ def installed_model() -> Path:
     return model_package_dir("the YuNet face-detector model") / MODEL_FILE
 
 
-@cache
+_detectors = threading.local()
+
+
 def _detector(path: Path | None, min_score: float) -> cv2.FaceDetectorYN:
-    # One per process and threshold; the input size is set for each image. The threshold
-    # and the box mapping were fitted on that exact file.
+    """One detector per thread, file and threshold: the input size is set for each image, so
+    a detector must not be shared between threads."""
+    loaded: dict[tuple[Path | None, float], cv2.FaceDetectorYN]
+    loaded = _detectors.__dict__.setdefault("loaded", {})
+    if (path, min_score) not in loaded:
+        loaded[path, min_score] = _create(path, min_score)
+    return loaded[path, min_score]
+
+
+def _create(path: Path | None, min_score: float) -> cv2.FaceDetectorYN:
+    # The threshold and the box mapping were fitted on that exact file.
     model = read_model(path or installed_model(), MODEL_SHA256, "the YuNet model")
     weights = np.frombuffer(model, dtype=np.uint8)
+    # OpenCV warns on every load that its new graph engine ignores a target we never set.
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)
     no_config = np.zeros(0, dtype=np.uint8)
     return cv2.FaceDetectorYN.create(
         "onnx", weights, no_config, (320, 320), min_score, NMS_THRESHOLD, 5000

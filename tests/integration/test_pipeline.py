@@ -221,55 +221,59 @@ def test_a_worker_killed_mid_task_loses_and_duplicates_nothing(pipeline: Pipelin
     assert len(list(pipeline.store.find(prefix=uri))) == 1
 
 
-def test_backfill_of_500_resumes_after_a_kill_and_a_missing_rerun_enqueues_nothing(
+OBJECTS = 200
+
+
+def test_backfill_of_200_resumes_after_a_kill_and_a_missing_rerun_enqueues_nothing(
     pipeline: Pipeline,
 ) -> None:
+    # Four listing batches of 50: the kill lands between batches.
     prefix = f"s3://{pipeline.bucket}/bulk/"
-    for i in range(500):
+    for i in range(OBJECTS):
         pipeline.put(f"bulk/{i:04d}.jpg", FACE)
     environment = {**os.environ, **pipeline.environment}
     command = [
         sys.executable, "-m", "pipeline.cli", "backfill", prefix,
-        "--batch", "50", "--rate", "100",
+        "--batch", "50", "--rate", "50",
     ]  # fmt: skip
     producer = subprocess.Popen(command, env=environment)
     name = f"detect:missing:{prefix}"
 
     def halfway() -> tuple[str, int] | None:
         saved = pipeline.store.checkpoints.load(name)
-        return saved if saved is not None and saved[1] >= 150 else None
+        return saved if saved is not None and saved[1] >= 60 else None
 
     wait_until(halfway, 60, "the backfill to get halfway")
     producer.kill()
     producer.wait()
     killed_at = pipeline.store.checkpoints.load(name)
     assert killed_at is not None
-    assert killed_at[1] < 500
+    assert killed_at[1] < OBJECTS
 
     pipeline.start_worker()
     resumed = backfill(
         prefix, pipeline.store, pipeline.queue, pipeline.sources.buckets, BackfillOptions()
     )
     assert resumed.resumed_after == killed_at[0]
-    assert resumed.listed == 500 - int(killed_at[0].split("/")[-1].split(".")[0]) - 1
+    assert resumed.listed == OBJECTS - int(killed_at[0].split("/")[-1].split(".")[0]) - 1
     assert pipeline.store.checkpoints.load(name) is None  # finished: the next run starts over
 
     def all_done() -> list[JobRecord] | None:
         records = list(pipeline.store.find(prefix=prefix))
         return (
             records
-            if len(records) == 500 and all(r.status == "succeeded" for r in records)
+            if len(records) == OBJECTS and all(r.status == "succeeded" for r in records)
             else None
         )
 
-    records = wait_until(all_done, 240, "500 results")
-    assert len({r.spec.source.uri for r in records}) == 500
+    records = wait_until(all_done, 240, f"{OBJECTS} results")
+    assert len({r.spec.source.uri for r in records}) == OBJECTS
     assert all(r.attempts == 1 for r in records)  # no image was analysed twice
 
     again = backfill(
         prefix, pipeline.store, pipeline.queue, pipeline.sources.buckets, BackfillOptions()
     )
-    assert (again.listed, again.enqueued, again.skipped) == (500, 0, 500)
+    assert (again.listed, again.enqueued, again.skipped) == (OBJECTS, 0, OBJECTS)
 
 
 def test_facepipe_run_embedded(tmp_path: Path) -> None:

@@ -35,14 +35,10 @@ def test_gender_of_every_labelled_person_in_faces(faces_dir: Path, face_labels: 
 
 
 def test_gender_accuracy_on_identities(fixtures: Path) -> None:
-    # Every face the engine finds in the padded crops. Faces only the masked-face detector
-    # finds (the frontal one misses them: turned or tilted heads) are harder for the gender
-    # model: measured 0.953 on the 211 frontal finds, 0.771 on the 153 others.
+    # Every face the engine finds in the padded crops.
     answers = identity_gender_answers(fixtures, SETTINGS)
-    frontal = [a.right for a in answers if a.frontal]
-    assert len(answers) >= 350
-    assert sum(frontal) / len(frontal) >= 0.9
-    assert sum(a.right for a in answers) / len(answers) >= 0.85
+    assert len(answers) >= 445  # measured 450 of 451
+    assert sum(answers) / len(answers) >= 0.92  # measured 0.929
 
 
 def test_age_is_plausible_and_its_spread_reported(faces_dir: Path) -> None:

@@ -148,3 +148,16 @@ def test_yunet_refuses_a_model_file_it_was_not_fitted_on(tmp_path: Path) -> None
         yunet.detect(pixels, 0.7, other)
     with pytest.raises(MissingModelError, match="cannot read"):
         yunet.detect(pixels, 0.7, tmp_path / "missing.onnx")
+
+
+def test_threads_detect_as_one_thread_does(faces_dir: Path) -> None:
+    # YuNet's input size is set per image, so each thread must have its own detector.
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    photos = [load(faces_dir / n) for n in ("obama.jpg", "biden.jpg", "two_people.jpg")] * 4
+    alone = [[(b.x, b.y, b.w) for b in detect_faces(p, EngineSettings())] for p in photos]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(
+            pool.map(lambda p: [(b.x, b.y, b.w) for b in detect_faces(p, EngineSettings())], photos)
+        )
+    assert together == alone

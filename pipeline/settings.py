@@ -33,7 +33,8 @@ class EngineSettings(BaseSettings):
 
     # Larger images are decoded reduced to this longer side (JPEG at a reduced DCT scale):
     # the memory and time of a 250 Mpx image stay bounded, and boxes are mapped back to the
-    # original. Faces smaller than about 40 px * (longer side / this) are then not found.
+    # original. Faces smaller than about 48 px * (longer side / this) are then not found
+    # reliably (`python -m bench.detection`, key `small_faces`).
     decode_max_side: int = Field(default=4096, ge=640)
     # "yunet" (a CNN) finds tight crops, selfies and masked faces that dlib's HOG misses, at
     # a fraction of its cost (`python -m bench.detection`); "hog" is kept as an option.

@@ -32,6 +32,11 @@ EDGE_PADDING: Final = 0.25
 # The small-face pass enlarges images by at most this factor: YuNet finds faces of ~48 px
 # and more, so a 2x copy finds faces of ~24-32 px in a small photo.
 MAX_UPSCALE: Final = 2.0
+# The small-face pass reads large copies in tiles of at most this side, overlapping by
+# TILE_OVERLAP: YuNet's memory grows with the pixels it is given (a 4096 x 4096 copy took
+# 1.4 GB, `python -m bench.hostile`), a tile's does not.
+TILE_SIDE: Final = 1536
+TILE_OVERLAP: Final = 192
 # HOG's small-face pass: one 2x upsampling of a copy at most this long.
 HOG_RETRY_MAX_SIDE: Final = 1280
 
@@ -102,7 +107,7 @@ def _cnn_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
     # Worth a pass only when it looks at the faces at least 1.5 times as large.
     first_scale = _cnn_scale(height, width, settings.detect_max_side)
     if not faces and retry_side > 1.5 * first_scale * longer:
-        faces = _cnn_at(pixels, retry_side, settings)
+        faces = _cnn_tiled(pixels, retry_side, settings)
     return sorted(faces, key=lambda box: box.area, reverse=True)
 
 
@@ -140,6 +145,26 @@ def _cnn_at(pixels: RGBImage, max_side: int, settings: EngineSettings) -> list[F
     scale = _cnn_scale(height, width, max_side)
     found = yunet.detect(_resized(pixels, scale), settings.min_cnn_score, settings.yunet_model)
     return [_cnn_box(face, scale, width, height) for face in found]
+
+
+def _cnn_tiled(pixels: RGBImage, side: int, settings: EngineSettings) -> list[FaceBox]:
+    """YuNet on a copy `side` long, tile by tile; a face seen by two tiles is kept once."""
+    height, width = pixels.shape[:2]
+    scale = side / max(height, width)
+    work = _resized(pixels, scale)
+    step = TILE_SIDE - TILE_OVERLAP
+    faces: list[FaceBox] = []
+    for top in range(0, max(1, work.shape[0] - TILE_OVERLAP), step):
+        for left in range(0, max(1, work.shape[1] - TILE_OVERLAP), step):
+            tile = np.ascontiguousarray(work[top : top + TILE_SIDE, left : left + TILE_SIDE])
+            offset = np.array([-left, -top], dtype=np.float64)
+            found = yunet.detect(tile, settings.min_cnn_score, settings.yunet_model)
+            faces.extend(_cnn_box(face, scale, width, height, offset) for face in found)
+    kept: list[FaceBox] = []
+    for box in sorted(faces, key=lambda box: box.score, reverse=True):
+        if not any(_overlap(box, other) for other in kept):
+            kept.append(box)
+    return kept
 
 
 def _cnn_box(

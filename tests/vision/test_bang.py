@@ -108,8 +108,11 @@ def test_sunglasses_and_masks_leave_bang_null(fixtures: Path, faces_dir: Path) -
 def test_the_reasons_for_null_are_measured() -> None:
     report = load_model(MODEL_FILE).report
     sunglasses = report["sunglasses_check"]
-    # Behind sunglasses it does no better than always answering None.
-    assert sunglasses["accuracy"] <= sunglasses["accuracy_of_always_none"]
+    # Behind sunglasses it does hardly better than always answering None, and misses most
+    # fringes (measured: 80.0% against 78.7%, 4 of 16 found).
+    assert sunglasses["accuracy"] - sunglasses["accuracy_of_always_none"] < 0.03
+    found, fringes = map(int, sunglasses["fringes_found"].split("/"))
+    assert found < fringes / 2
     masks = report["masks_check"]
     assert masks["with_mask"]["has"] > 2 * masks["without_mask"]["has"]
 

@@ -180,10 +180,10 @@ def decode(
                 if image_format in SHRINK_ON_LOAD_FORMATS:
                     pixels = _shrunk_on_load(data, max_side)
                 else:
-                    pixels = _to_rgb(ImageOps.exif_transpose(_reduced(image, max_side)))
+                    pixels = _to_rgb(_upright(_reduced(image, max_side)))
             else:
                 image.load()
-                pixels = _to_rgb(ImageOps.exif_transpose(image))
+                pixels = _to_rgb(_upright(image))
         except pyvips.Error as exc:
             if any(marker in str(exc) for marker in _ALLOCATION_FAILED):
                 # The job's memory cap (workers.limits), not the image's fault.
@@ -221,6 +221,12 @@ def _reduced(image: Image.Image, max_side: int) -> Image.Image:
     return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 
+def _upright(image: Image.Image) -> Image.Image:
+    """`image` turned by its EXIF orientation, in place: a copy costs more than the decode."""
+    ImageOps.exif_transpose(image, in_place=True)
+    return image
+
+
 def _to_rgb(image: Image.Image) -> RGBImage:
     if image.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
         # 16-bit grayscale: Pillow's convert("L") clips instead of scaling.
@@ -234,7 +240,10 @@ def _to_rgb(image: Image.Image) -> RGBImage:
         rgba = image.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(white, rgba)
-    return np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    # np.array, not asarray: one writable copy, where asarray(...).copy() made two.
+    return np.array(image, dtype=np.uint8)
 
 
 def _has_alpha(image: Image.Image) -> bool:

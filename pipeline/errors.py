@@ -19,6 +19,9 @@ all answer a given failure the same way::
     │   ├── InlineImageExpiredError        410  an inline image was not fetched within its TTL
     │   ├── UnsafeUrlError                 480  URL resolves to a private/metadata address
     │   ├── NoFaceError                    470  compare needs a face in each image
+    │   ├── FaceNotQualifiedError          471  enrolment refuses a face the gate refuses
+    │   ├── LibraryNotFoundError           404  no such person (or group) in the account
+    │   ├── LibraryLimitError              467  20 faces per person, 100 groups per account
     │   ├── ProcessingTimeoutError         504  one image exceeded the worker's time limit
     │   ├── MemoryLimitError               507  one image needed more than the job's memory
     │   └── RedeliveryLimitError           508  the job killed its worker too many times
@@ -43,6 +46,7 @@ all answer a given failure the same way::
     │   └── ServiceUnavailableError        503  the broker or the results store is down
     ├── SyncTimeoutError               581  a sync call had no result within 6 s
     └── InternalError                  500  a bug; reported, never hidden
+        └── MissingModelError / MissingExtensionError  a model file or database extension
 
 The documented `/green/face/detect` response says its `code` follows HTTP status codes but
 does not list the codes for each limit, so facepipe keeps HTTP's meaning where HTTP has one
@@ -103,6 +107,10 @@ class InternalError(FacepipeError):
 
 class MissingModelError(InternalError):
     """A model file is not installed, or is not the file facepipe was calibrated on."""
+
+
+class MissingExtensionError(InternalError):
+    """The store's database lacks an extension the configuration asks for (pgvector)."""
 
 
 class PermanentError(FacepipeError):
@@ -209,6 +217,25 @@ class NoFaceError(PermanentError):
     code = 470
     name = "NoFaceDetected"
     ctyun_code = "4105"
+
+
+class FaceNotQualifiedError(PermanentError):
+    """A face library only takes faces the quality gate passes: a search can then trust them."""
+
+    code = 471
+    name = "FaceNotQualified"
+
+
+class LibraryNotFoundError(PermanentError):
+    """A person or group the caller's account does not have (another account's is the same)."""
+
+    code = 404
+    name = "NotFound"
+
+
+class LibraryLimitError(PermanentError):
+    code = 467
+    name = "LibraryLimitExceeded"
 
 
 class DownloadTimeoutError(TransientError):

@@ -1,5 +1,8 @@
 """A job: one image (or one pair, for compare) and the analysis to run on it.
 
+`enroll` and `search` jobs work on the face library (`pipeline.library`): their account,
+person and group travel in `params`.
+
 Jobs are plain data: producers build them, the results store keeps them, and a worker runs
 one with `run_job`. Nothing here knows about Celery.
 """
@@ -10,15 +13,19 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pipeline.analysis import compare, detect
 from pipeline.contract import CompareResponse, DetectResponse
 from pipeline.errors import FacepipeError, InvalidRequestError
+from pipeline.library import jobs as library_jobs
 from pipeline.settings import Settings
 from pipeline.sources import Fetcher, ImageRef
 
-JobKind = Literal["detect", "attributes", "compare"]
+if TYPE_CHECKING:
+    from pipeline.library.store import Library
+
+JobKind = Literal["detect", "attributes", "compare", "enroll", "search"]
 JOB_KINDS: tuple[JobKind, ...] = get_args(JobKind)
 
 
@@ -64,9 +71,26 @@ def _content_id(ref: ImageRef) -> list[str | None]:
     return [ref.uri, ref.etag, ref.version]
 
 
-def run_job(task_id: str, spec: JobSpec, sources: Fetcher, settings: Settings) -> JobOutcome:
-    """Fetch, decode and analyse. Raises `pipeline.errors` exceptions on failure."""
+def run_job(
+    task_id: str,
+    spec: JobSpec,
+    sources: Fetcher,
+    settings: Settings,
+    library: Library | None = None,
+) -> JobOutcome:
+    """Fetch, decode and analyse. Raises `pipeline.errors` exceptions on failure.
+
+    `library` is needed by `enroll` and `search` jobs only.
+    """
     image = sources.fetch(spec.source)
+    if spec.kind in ("enroll", "search"):
+        if library is None:
+            raise InvalidRequestError(f"a {spec.kind} job needs the face library")
+        run = library_jobs.enroll if spec.kind == "enroll" else library_jobs.search
+        result, found, passed = run(
+            task_id, spec.source, spec.params, image, library=library, settings=settings
+        )
+        return JobOutcome(result, faces=found, qualified_faces=passed)
     if spec.kind == "compare":
         assert spec.target is not None  # checked in JobSpec.__post_init__
         target = sources.fetch(spec.target)
@@ -89,6 +113,8 @@ def failure_result(task_id: str, spec: JobSpec, error: FacepipeError) -> dict[st
     """A failed job's result in the same documented shape a success would have."""
     if spec.kind == "compare":
         return CompareResponse.from_error(error, request_id=task_id).to_json()
+    if spec.kind in ("enroll", "search"):
+        return library_jobs.failure(task_id, spec.kind, spec.source, spec.params, error)
     return DetectResponse.from_error(
         error, task_id=task_id, data_id=spec.source.data_id, url=spec.source.uri
     ).to_json()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AddressingStyle = Literal["auto", "virtual", "path"]
@@ -156,6 +156,8 @@ class ApiSettings(BaseSettings):
     max_compare_image_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     # How long an inline (base64) image waits in Redis for a worker (pipeline.sources.inline).
     inline_ttl: int = Field(default=24 * 3600, ge=60)
+    # How long `/green/image/results` answers a finished search (documented: 1 hour; 594 after).
+    scan_result_ttl: float = Field(default=3600.0, gt=0)
     # Signed requests older (or newer) than this are refused as replays.
     signature_max_age: float = Field(default=300.0, gt=0)
     # The same for requests signed by the Alibaba Cloud SDKs (their Date or Timestamp),
@@ -184,6 +186,48 @@ class WebhookSettings(BaseSettings):
     sweep_interval: float = Field(default=2.0, gt=0)
 
 
+# How 1:N search finds a group's nearest faces (`pipeline.library.index`): `auto` uses
+# pgvector when the store is PostgreSQL with the extension, else exact search in the worker.
+SearchBackend = Literal["auto", "exact", "pgvector"]
+
+
+# Person and group ids: letters, digits, `_` and `-`, at most 32 (the documented rule).
+LIBRARY_ID = r"[A-Za-z0-9_-]{1,32}"
+
+
+class LibraryPrefix(BaseModel):
+    """A bucket prefix whose uploads are enrolled in, or searched against, a group
+    (`pipeline.library.prefixes`)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: Literal["enroll", "search"]
+    prefix: str = Field(pattern=r"^(s3|oss)://[^/]+/")
+    group: str = Field(pattern=f"^{LIBRARY_ID}$")
+    account: str = Field(min_length=1)
+    # Where search results are also pushed (signed webhooks), with the checksum's seed.
+    callback: str | None = None
+    seed: str | None = None
+
+
+class LibrarySettings(BaseSettings):
+    """The face library of 1:N search; the documented limits are the defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="FACEPIPE_LIBRARY_", frozen=True)
+
+    max_groups: int = Field(default=100, ge=1)
+    max_faces_per_person: int = Field(default=20, ge=1)
+    # Faces searched per query image, largest first (the current documentation says 20).
+    max_query_faces: int = Field(default=20, ge=1)
+    # A person is a match at or above compare's threshold for this false-accept rate.
+    match_far: Literal["0.01", "0.001", "0.0001"] = "0.001"
+    backend: SearchBackend = "auto"
+    # pgvector's HNSW candidate list per query; higher finds more true neighbours, slower.
+    hnsw_ef_search: int = Field(default=200, ge=10, le=1000)
+    # Bucket triggers (`facepipe listen`, `/events/*`): JSON list of LibraryPrefix objects.
+    prefixes: list[LibraryPrefix] = Field(default_factory=list)
+
+
 class Settings(BaseSettings):
     """Everything configurable, built once by the CLI or a worker and passed down."""
 
@@ -198,3 +242,4 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
     webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
+    library: LibrarySettings = Field(default_factory=LibrarySettings)

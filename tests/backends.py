@@ -62,6 +62,19 @@ def postgres_database() -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def pgvector_database(directory: Path) -> Iterator[str]:
+    """A private PostgreSQL 16 with pgvector (the `pgserver` wheel), stopped afterwards."""
+    import pgserver  # noqa: PLC0415 - starts nothing on import, but is slow to import
+
+    server = pgserver.get_server(directory, cleanup_mode="stop")
+    try:
+        socket_dir = server.get_uri().split("host=", 1)[1]
+        yield f"postgresql+psycopg://postgres@/postgres?host={socket_dir}"
+    finally:
+        server.cleanup()
+
+
 @dataclass
 class Worker:
     """A Celery worker process (prefork) started with `celery worker`."""

@@ -24,10 +24,11 @@ from rich.progress import (
 )
 from sqlalchemy.engine import make_url
 
-from pipeline.jobs import JobKind
+from pipeline.jobs import JobKind, JobSpec
 from pipeline.producers.backfill import BackfillOptions, BackfillReport, backfill
 from pipeline.settings import Settings
 from pipeline.sources import Sources
+from pipeline.sources.listing import Listed
 from pipeline.store import ResultStore, Summary
 from workers.app import create_app
 from workers.embedded import private_broker, worker_processes
@@ -61,8 +62,11 @@ def run_pipeline(
     output: Path,
     also_written: tuple[Path, ...] = (),
     show_progress: bool = True,
+    spec_for: Callable[[Listed], JobSpec | None] | None = None,
 ) -> RunReport:
-    """Analyse everything under `target`; results go to the store and to `output` (JSONL)."""
+    """Analyse everything under `target`; results go to the store and to `output` (JSONL).
+
+    `spec_for` makes each object's job (`BackfillOptions.spec_for`; `facepipe enroll`)."""
     started = time.monotonic()
     store = ResultStore.open(settings.store_url)
     with ExitStack() as stack:
@@ -89,6 +93,7 @@ def run_pipeline(
             checkpoint=False,
             on_batch=start_workers,
             skip=own_files(settings.store_url, output, *also_written),
+            spec_for=spec_for,
         )
         report = backfill(target, store, queue, Sources(settings).buckets, options)
         summary = _follow(store, report.task_ids, worker, show_progress)

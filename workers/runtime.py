@@ -11,6 +11,7 @@ import redis
 
 from pipeline.broker import broker_url, redis_py_url
 from pipeline.keys import KeyRing
+from pipeline.library.store import Library
 from pipeline.settings import Settings
 from pipeline.sources import Sources
 from pipeline.sources.shelf import Shelf
@@ -31,6 +32,8 @@ class Runtime:
     keyring: KeyRing | None
     # Downloads of user URLs, parked by the fetch stage for the analysis.
     shelf: Shelf
+    # The face library of enrol and search jobs, with this process's search index.
+    library: Library
 
 
 @cache
@@ -52,4 +55,5 @@ def runtime() -> Runtime:
         http=httpx.Client(follow_redirects=False, trust_env=False),
         keyring=KeyRing(store.api_keys, master.get_secret_value()) if master else None,
         shelf=Shelf(broker, ttl=settings.api.inline_ttl),
+        library=Library(store.engine, settings.library),
     )

@@ -132,7 +132,7 @@ def _analyse(rt: Runtime, record: JobRecord, delivery: str) -> str:
         _hand_over(rt, record, delivery, download_task.name, "fetch")
         return "fetching"
     images = rt.shelf.over(record.task_id, rt.sources)
-    outcome = run_job(record.task_id, record.spec, images, rt.settings)
+    outcome = run_job(record.task_id, record.spec, images, rt.settings, rt.library)
     _finished(rt, record, rt.store.complete(record.task_id, delivery, outcome))
     logger.info("job %s %s: %s faces", record.task_id, record.spec.kind, outcome.faces)
     return "succeeded"
@@ -242,6 +242,16 @@ def attributes(self: Task[Any, Any], task_id: str) -> str:
 
 @app.task(bind=True, name="facepipe.compare", max_retries=None)
 def compare(self: Task[Any, Any], task_id: str) -> str:
+    return process(self, task_id)
+
+
+@app.task(bind=True, name="facepipe.enroll", max_retries=None)
+def enroll(self: Task[Any, Any], task_id: str) -> str:
+    return process(self, task_id)
+
+
+@app.task(bind=True, name="facepipe.search", max_retries=None)
+def search(self: Task[Any, Any], task_id: str) -> str:
     return process(self, task_id)
 
 

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request, Response
 
 from pipeline.api.errors import install_error_handlers
 from pipeline.api.gate import RequestGate, Shield
-from pipeline.api.routes import compare, detect, events, operations, results
+from pipeline.api.routes import compare, detect, events, library, operations, results, search
 from pipeline.api.state import ApiState
 from pipeline.producers.queue import JobQueue
 from pipeline.settings import Settings
@@ -28,11 +28,11 @@ def create_api(settings: Settings, queue: JobQueue, *, broker_url: str) -> FastA
     api = FastAPI(
         title="facepipe",
         version="0.1.0",
-        description="Face detection, quality gate and compare on your own buckets.",
+        description="Face detection, quality gate, compare and 1:N search on your own buckets.",
         lifespan=lifespan,
     )
     api.state.api = state
-    for routes in (detect, results, compare, events, operations):
+    for routes in (detect, results, compare, library, search, events, operations):
         api.include_router(routes.router)
     install_error_handlers(api)
 

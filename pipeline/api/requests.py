@@ -7,6 +7,8 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, model_validator
 from pydantic.alias_generators import to_camel
 
+from pipeline.settings import LIBRARY_ID
+
 # One async call submits at most this many images (the `tasks` form).
 MAX_TASKS = 100
 
@@ -122,3 +124,103 @@ class CompareRequest(BaseModel):
 
 def _uri(value: str) -> str:
     return value if "://" in value else "base64://" + value
+
+
+# Person and group ids of the face library: letters, digits, `_` and `-`, at most 32.
+LibraryId = Annotated[str, Field(pattern=f"^{LIBRARY_ID}$")]
+FaceId = Annotated[str, Field(pattern=r"^[0-9]{1,20}$")]
+# Faces added per call and person (the documented per-person limit).
+MAX_FACE_URLS = 20
+
+
+class PersonRef(_Body):
+    """`/green/sface/person`, `/person/delete`: one person."""
+
+    person_id: LibraryId
+
+
+class AddPersonRequest(_Body):
+    """`/green/sface/person/add`: groups that do not exist yet are created."""
+
+    person_id: LibraryId
+    group_ids: list[LibraryId] = Field(min_length=1, max_length=100)
+    name: Text | None = Field(default=None, max_length=256)
+    note: Text | None = Field(default=None, max_length=1024)
+
+
+class UpdatePersonRequest(_Body):
+    person_id: LibraryId
+    name: Text | None = Field(default=None, max_length=256)
+    note: Text | None = Field(default=None, max_length=1024)
+
+
+class PersonGroupsRequest(_Body):
+    """`/green/sface/person/groups/add` and `/delete`."""
+
+    person_id: LibraryId
+    group_ids: list[LibraryId] = Field(min_length=1, max_length=100)
+
+
+class AddFacesRequest(_Body):
+    """`/green/sface/face/add`: each URL's largest face, if the quality gate passes it."""
+
+    person_id: LibraryId
+    urls: list[Text] = Field(min_length=1, max_length=MAX_FACE_URLS)
+    biz_type: Text | None = None
+
+
+class FacesRequest(_Body):
+    """`/green/sface/faces`: the person's faces, or those of `faceIds`."""
+
+    person_id: LibraryId
+    face_ids: list[FaceId | int] | None = Field(default=None, max_length=MAX_FACE_URLS)
+
+
+class DeleteFacesRequest(_Body):
+    person_id: LibraryId
+    face_ids: list[FaceId | int] = Field(min_length=1, max_length=MAX_FACE_URLS)
+
+
+class GroupPersonsRequest(_Body):
+    """`/green/sface/group/persons`: one page of a group's person ids."""
+
+    group_id: LibraryId
+    current_page: int = Field(default=1, ge=1, le=1_000_000)
+    page_size: int = Field(default=20, ge=1, le=100)
+
+
+class ScanExtras(_Body):
+    group_id: LibraryId
+
+
+class ScanTask(_Body):
+    data_id: Text | None = Field(default=None, max_length=256)
+    url: Text
+    extras: ScanExtras
+
+
+class ScanRequest(_Body):
+    """`/green/image/scan` and `/asyncscan` with scene `sface-n`: search each task's image
+    in the group `extras.groupId`."""
+
+    scenes: list[Literal["sface-n"]] = Field(min_length=1, max_length=1)
+    tasks: list[ScanTask] = Field(min_length=1, max_length=MAX_TASKS)
+    biz_type: Text | None = None
+    callback: Text | None = None
+    seed: Text | None = Field(default=None, max_length=256)
+
+    @model_validator(mode="after")
+    def _signed(self) -> Self:
+        if self.callback is not None and self.seed is None:
+            raise ValueError(
+                "a callback needs a seed: the checksum is sha256(uid + seed + content)"
+            )
+        return self
+
+
+class SearchRequest(_Body):
+    """`/green/sface/search`: the persons of `groupId` that each face of `url` matches."""
+
+    group_id: LibraryId
+    url: Text
+    data_id: Text | None = Field(default=None, max_length=256)

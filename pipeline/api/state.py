@@ -4,6 +4,7 @@ waiting for a sync result)."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 import time
@@ -23,6 +24,7 @@ from pipeline.errors import (
 )
 from pipeline.jobs import JobKind, JobSpec
 from pipeline.keys import Caller, KeyRing
+from pipeline.library.store import Library
 from pipeline.notices import channel
 from pipeline.producers.queue import JobQueue, QueueName, submit_and_enqueue
 from pipeline.ratelimit import RateLimit
@@ -59,6 +61,7 @@ class ApiState:
         self.metrics = ApiMetrics(queue)
         self.allow = parse_networks(settings.sources.http_allow_networks)
         self.buckets = BucketPolicy(settings.sources)
+        self.library = Library(self.store.engine, settings.library)
 
     async def close(self) -> None:
         await self.notices.aclose()
@@ -149,11 +152,22 @@ class ApiState:
             return task_id, None
         return task_id, record
 
+    async def run_sync_all(
+        self, specs: list[JobSpec], caller: Caller
+    ) -> list[tuple[str, JobRecord | None]]:
+        """`run_sync` for several jobs at once, under the one deadline; in their order."""
+        return list(await asyncio.gather(*(self.run_sync(spec, caller) for spec in specs)))
+
     def sync_timeout(self, task_id: str) -> SyncTimeoutError:
         return SyncTimeoutError(
             f"no result within {self.settings.api.sync_timeout:g} s; poll "
             f"/green/face/results with taskId {task_id}"
         )
+
+
+def echoed(url: str) -> str | None:
+    """A request's URL as an answer repeats it: an inline image is not sent back."""
+    return None if url.startswith(BASE64_PREFIX) else url
 
 
 def call_params() -> dict[str, str]:

@@ -2,6 +2,7 @@
 
     analyse.py  detect, compare: one image or pair, in this process
     jobs.py     run, worker, backfill, listen, compare-batch: through the queue (Celery)
+    library.py  enroll, search: the face library of 1:N search
     results.py  results get | export
     report.py   report: the stored results as an HTML page
     service.py  api, openapi, keys, webhooks replay
@@ -16,14 +17,14 @@ from typing import Annotated
 
 import typer
 
-from pipeline.cli import analyse, jobs, report, service
+from pipeline.cli import analyse, jobs, library, report, service
 from pipeline.cli.results import results_app
 
 PROG = "facepipe"
 
 app = typer.Typer(
     name=PROG,
-    help="Self-hostable face analysis: detect, quality gate, attributes, compare.",
+    help="Self-hostable face analysis: detect, quality gate, attributes, compare, search.",
     no_args_is_help=True,
 )
 
@@ -32,7 +33,7 @@ app = typer.Typer(
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log at INFO.")] = False,
 ) -> None:
-    """Self-hostable face analysis: detect, quality gate, attributes, compare."""
+    """Self-hostable face analysis: detect, quality gate, attributes, compare, search."""
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -46,6 +47,8 @@ app.command("worker")(jobs.worker_command)
 app.command("backfill")(jobs.backfill_command)
 app.command("listen")(jobs.listen_command)
 app.command("compare-batch")(jobs.compare_batch_command)
+app.command("enroll")(library.enroll_command)
+app.command("search")(library.search_command)
 app.add_typer(results_app, name="results")
 app.command("report")(report.report_command)
 app.command("api")(service.api_command)

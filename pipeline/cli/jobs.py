@@ -177,7 +177,14 @@ def listen_command(
     url = queue_url(queue_uri, client)
     typer.echo(f"listening on {url}", err=True)
     try:
-        listen(url, client, store, celery_queue(settings), kind=task)
+        listen(
+            url,
+            client,
+            store,
+            celery_queue(settings),
+            kind=task,
+            prefixes=settings.library.prefixes,
+        )
     except KeyboardInterrupt:
         typer.echo("stopped", err=True)
 

@@ -45,6 +45,9 @@ class BackfillOptions:
     checkpoint: bool = True
     # Called once per batch with the running report (progress bars).
     on_batch: Callable[[BackfillReport], None] | None = None
+    # The job of each listed object (None: not a job, e.g. a file outside any person's
+    # folder in `facepipe enroll`); by default a `kind` job on the object.
+    spec_for: Callable[[Listed], JobSpec | None] | None = None
 
 
 @dataclass
@@ -107,8 +110,11 @@ def _submit(
     options: BackfillOptions,
     report: BackfillReport,
 ) -> None:
-    specs = [JobSpec(options.kind, item.ref) for item in batch]
-    report.listed += len(specs)
+    make = options.spec_for or (lambda item: JobSpec(options.kind, item.ref))
+    made = [make(item) for item in batch]
+    specs = [spec for spec in made if spec is not None]
+    report.listed += len(made)
+    report.skipped += len(made) - len(specs)
     if options.dry_run:
         existing = store.statuses([spec.idempotency_key() for spec in specs])
         finished = sum(1 for _, status in existing.values() if status in TERMINAL)

@@ -15,9 +15,10 @@ import boto3
 
 from pipeline.errors import InvalidRequestError
 from pipeline.events import parse_event
-from pipeline.jobs import JobKind, JobSpec
-from pipeline.producers.queue import JobQueue, submit_and_enqueue
-from pipeline.settings import SourceSettings
+from pipeline.jobs import JobKind
+from pipeline.library.prefixes import submit_uploads
+from pipeline.producers.queue import JobQueue
+from pipeline.settings import LibraryPrefix, SourceSettings
 from pipeline.store import ResultStore
 
 if TYPE_CHECKING:
@@ -59,10 +60,12 @@ def listen(
     queue: JobQueue,
     *,
     kind: JobKind = "detect",
+    prefixes: list[LibraryPrefix] | None = None,
     keep_going: Callable[[], bool] = lambda: True,
     wait_seconds: int = 10,
 ) -> ListenReport:
-    """Consume notifications until `keep_going()` is false."""
+    """Consume notifications until `keep_going()` is false. Objects under one of
+    `prefixes` are enrolled or searched as it says (`pipeline.library.prefixes`)."""
     report = ListenReport()
     while keep_going():
         response = client.receive_message(
@@ -78,7 +81,6 @@ def listen(
                 refs = []
                 report.ignored += 1
             if refs:
-                specs = [JobSpec(kind, ref) for ref in refs]
-                report.enqueued += submit_and_enqueue(specs, store, queue, "bulk")[1]
+                report.enqueued += submit_uploads(refs, kind, prefixes or [], store, queue)[1]
             client.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return report

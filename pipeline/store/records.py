@@ -7,7 +7,7 @@ import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
 from sqlalchemy import Row
@@ -143,6 +143,11 @@ def error_columns(error: FacepipeError) -> dict[str, Any]:
     return {"error_code": error.code, "error_name": error.name, "error_msg": error.message}
 
 
+def _utc(moment: datetime) -> datetime:
+    # SQLite hands back the stored UTC time without its zone; PostgreSQL with it.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def record_of(row: Row[Any]) -> JobRecord:
     """A job row as a record."""
     m = row._mapping
@@ -168,8 +173,8 @@ def record_of(row: Row[Any]) -> JobRecord:
         result=json.loads(m["result"]) if m["result"] else None,
         faces=m["faces"],
         qualified_faces=m["qualified_faces"],
-        created_at=m["created_at"],
-        finished_at=m["finished_at"],
+        created_at=_utc(m["created_at"]),
+        finished_at=_utc(m["finished_at"]) if m["finished_at"] else None,
         owner_key=m["owner_key"],
         retries=m["retries"],
     )

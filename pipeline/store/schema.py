@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -114,4 +115,63 @@ api_keys = Table(
     Column("admin", Boolean, nullable=False, server_default=false()),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True)),
+)
+
+# The face library of 1:N search (`pipeline.library`), every row scoped by account: one
+# account's keys never read or search another's persons. IDs are the caller's (<= 32 chars).
+face_groups = Table(
+    "face_groups",
+    metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("group_id", String(32), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+persons = Table(
+    "persons",
+    metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("person_id", String(32), primary_key=True),
+    Column("name", Text),
+    Column("note", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+person_groups = Table(
+    "person_groups",
+    metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("group_id", String(32), primary_key=True),
+    Column("person_id", String(32), primary_key=True),
+    Index("ix_person_groups_person", "account_id", "person_id"),
+)
+
+faces = Table(
+    "faces",
+    metadata,
+    # A random 53-bit integer in decimal: the documented API calls it a Long, and 53 bits
+    # survive JSON readers that parse numbers as doubles.
+    Column("face_id", String(20), primary_key=True),
+    Column("account_id", String(64), nullable=False),
+    Column("person_id", String(32), nullable=False),
+    Column("source_uri", Text, nullable=False),
+    # With the URI, what makes enrolling the same object again a no-op.
+    Column("etag", String(256)),
+    # {"x","y","w","h"} in the source image's pixels, JSON.
+    Column("box", Text, nullable=False),
+    # float32 little-endian unit vector; compared only with descriptors of the same name.
+    Column("descriptor", LargeBinary, nullable=False),
+    Column("descriptor_name", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_faces_person", "account_id", "person_id"),
+)
+
+# Bumped in the transaction of every library change: search caches compare it to know that
+# the descriptors they hold are stale.
+library_versions = Table(
+    "library_versions",
+    metadata,
+    Column("account_id", String(64), primary_key=True),
+    Column("version", Integer, nullable=False),
 )

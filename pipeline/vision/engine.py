@@ -60,6 +60,14 @@ class FaceAnalysis:
         return not self.reasons
 
 
+@dataclass(frozen=True, slots=True)
+class DescribedFace:
+    """A face with the quality gate's fields and its descriptor, for the face library."""
+
+    analysis: FaceAnalysis
+    embedding: Embedding
+
+
 class FaceEngine:
     """Runs the face stages on decoded images; models are shared per process."""
 
@@ -118,6 +126,19 @@ class FaceEngine:
             hairstyle=classify_hairstyle(head) if head else None,
             reasons=gate(blur, pose, glasses.value),
         )
+
+    def describe(self, image: DecodedImage, limit: int) -> list[DescribedFace]:
+        """The `limit` largest faces, gated and described; attributes are not computed
+        (enrolment and search need only the gate's verdict and the descriptor)."""
+        gate_only = FaceEngine(self.settings.model_copy(update={"attributes": False}))
+        boxes = detect_faces(image.pixels, self.settings)[:limit]
+        return [
+            DescribedFace(
+                gate_only._analyse_face(image, box),
+                face_embedding(image.pixels, box, self.settings),
+            )
+            for box in boxes
+        ]
 
     def largest_face_embedding(self, image: DecodedImage, role: str) -> Embedding:
         """Descriptor of the largest face, as CompareFaces prescribes; `NoFaceError` if none."""

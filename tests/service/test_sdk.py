@@ -15,9 +15,28 @@ from aliyunsdkcore import request as sdk_request
 from aliyunsdkcore.acs_exception.exceptions import ServerException
 from aliyunsdkcore.client import AcsClient
 from aliyunsdkcore.utils import parameter_helper
+from aliyunsdkgreen.request.v20180509.AddFacesRequest import AddFacesRequest
+from aliyunsdkgreen.request.v20180509.AddGroupsRequest import AddGroupsRequest
+from aliyunsdkgreen.request.v20180509.AddPersonRequest import AddPersonRequest
+from aliyunsdkgreen.request.v20180509.DeleteFacesRequest import DeleteFacesRequest
+from aliyunsdkgreen.request.v20180509.DeleteGroupsRequest import DeleteGroupsRequest
+from aliyunsdkgreen.request.v20180509.DeletePersonRequest import DeletePersonRequest
 from aliyunsdkgreen.request.v20180509.DetectFaceRequest import DetectFaceRequest
+from aliyunsdkgreen.request.v20180509.GetFacesRequest import GetFacesRequest
+from aliyunsdkgreen.request.v20180509.GetGroupsRequest import GetGroupsRequest
+from aliyunsdkgreen.request.v20180509.GetPersonRequest import GetPersonRequest
+from aliyunsdkgreen.request.v20180509.GetPersonsRequest import GetPersonsRequest
+from aliyunsdkgreen.request.v20180509.ImageAsyncScanRequest import ImageAsyncScanRequest
+from aliyunsdkgreen.request.v20180509.ImageAsyncScanResultsRequest import (
+    ImageAsyncScanResultsRequest,
+)
+from aliyunsdkgreen.request.v20180509.ImageSyncScanRequest import ImageSyncScanRequest
+from aliyunsdkgreen.request.v20180509.SearchPersonRequest import SearchPersonRequest
+from aliyunsdkgreen.request.v20180509.SetPersonRequest import SetPersonRequest
 
+from calibrate.fixtures import fixtures_dir
 from tests.service.conftest import FACE, Service
+from tests.support import wait_until
 
 FACE_BASE64 = base64.b64encode(FACE).decode()
 
@@ -137,3 +156,54 @@ def test_an_unknown_rpc_action_is_refused(client: AcsClient, service: Service) -
     request.set_action_name("DescribeVerifyToken")
     error = refusal(client, request)
     assert (error.get_http_status(), error.get_error_code()) == (400, "InvalidAction.NotFound")
+
+
+def green_call(client: AcsClient, service: Service, request: Any, body: Any) -> Any:
+    """One Green request of the official SDK, with `body` as its JSON content."""
+    on_service(request, service)
+    request.set_content(json.dumps(body).encode())
+    return json.loads(client.do_action_with_exception(request))
+
+
+def test_green_face_library_and_search_requests(client: AcsClient, service: Service) -> None:
+    """The face library's SDK classes drive every step: person, faces, groups, search."""
+    person, group = "sdk-" + uuid.uuid4().hex[:8], "sdk-group-" + uuid.uuid4().hex[:6]
+    # A frontal portrait the quality gate passes (the astronaut's tilted head does not).
+    portrait = (fixtures_dir() / "faces" / "biden.jpg").read_bytes()
+    image = "base64://" + base64.b64encode(portrait).decode()
+    body = {"personId": person, "groupIds": [group]}
+    added = green_call(client, service, AddPersonRequest(), body)
+    assert added["data"]["personId"] == person
+    faces = green_call(client, service, AddFacesRequest(), {"personId": person, "urls": [image]})
+    (item,) = faces["data"]["faceImageItems"]
+    assert item["success"] is True, item
+    green_call(client, service, SetPersonRequest(), {"personId": person, "name": "Eileen"})
+    got = green_call(client, service, GetPersonRequest(), {"personId": person})["data"]
+    assert (got["name"], got["faceIds"]) == ("Eileen", [str(item["faceId"])])
+    listed = green_call(client, service, GetFacesRequest(), {"personId": person})["data"]
+    assert [face["faceId"] for face in listed["faceImageItems"]] == [item["faceId"]]
+    assert group in green_call(client, service, GetGroupsRequest(), {})["data"]["groupIds"]
+    members = green_call(client, service, GetPersonsRequest(), {"groupId": group})["data"]
+    assert members["personIds"] == [person]
+    green_call(client, service, AddGroupsRequest(), {"personId": person, "groupIds": ["sdk-x"]})
+    green_call(client, service, DeleteGroupsRequest(), {"personId": person, "groupIds": ["sdk-x"]})
+
+    scan = {"scenes": ["sface-n"], "tasks": [{"url": image, "extras": {"groupId": group}}]}
+    (found,) = green_call(client, service, ImageSyncScanRequest(), scan)["data"]
+    assert found["results"][0]["sfaceData"][0]["faces"][0]["id"] == person
+    search = green_call(client, service, SearchPersonRequest(), {"groupId": group, "url": image})
+    assert search["data"]["faces"][0]["match"] == person
+    (accepted,) = green_call(client, service, ImageAsyncScanRequest(), scan)["data"]
+
+    def polled() -> Any:
+        request = on_service(ImageAsyncScanResultsRequest(), service)
+        request.set_content(json.dumps([accepted["taskId"]]).encode())
+        (result,) = json.loads(client.do_action_with_exception(request))["data"]
+        return result if result["code"] != 280 else None
+
+    assert wait_until(polled, timeout=30, what="the async search")["code"] == 200
+    green_call(
+        client, service, DeleteFacesRequest(), {"personId": person, "faceIds": [item["faceId"]]}
+    )
+    deleted = green_call(client, service, DeletePersonRequest(), {"personId": person})["data"]
+    assert deleted["deleteCount"] == 0

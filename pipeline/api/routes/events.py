@@ -11,8 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pipeline.api.dependencies import Authenticated, State
 from pipeline.errors import InvalidRequestError, MalformedRequestError
 from pipeline.events import parse_event
-from pipeline.jobs import JobSpec
-from pipeline.producers.queue import submit_and_enqueue
+from pipeline.library.prefixes import submit_uploads
 
 router = APIRouter()
 
@@ -25,7 +24,9 @@ async def bucket_event(
     state: State,
     task: Annotated[Literal["detect", "attributes"], Query()] = "detect",
 ) -> Any:
-    """Bucket notifications (S3 incl. SNS envelopes, MinIO, OSS): a job per new object.
+    """Bucket notifications (S3 incl. SNS envelopes, MinIO, OSS): a job per new object;
+    under a library prefix of the key's account (`FACEPIPE_LIBRARY_PREFIXES`), an enrol or
+    search job.
 
     Signed, or with `Authorization: Bearer <AppKey>:<AppSecret>` for senders that cannot
     sign. Every bucket named must be allowed for the key's account, or nothing is enqueued.
@@ -36,17 +37,23 @@ async def bucket_event(
         raise MalformedRequestError(exc.message) from exc
     for ref in refs:
         state.buckets.check(ref.uri, caller.account_id)
-    specs = [JobSpec(task, ref) for ref in refs]
+    # The library prefixes of the sender's own account only: another account's key
+    # must not enrol into (or search) this account's groups.
+    prefixes = [
+        rule for rule in state.settings.library.prefixes if rule.account == caller.account_id
+    ]
     # Bulk, deduplicated by idempotency key: a redelivered event adds nothing. The jobs
     # belong to the sending key (unless another producer made them first).
     submissions, sent_count = await run_in_threadpool(
         functools.partial(
-            submit_and_enqueue,
-            specs,
+            submit_uploads,
+            refs,
+            task,
+            prefixes,
             state.store,
             state.queue,
-            "bulk",
             owner_key=caller.key_id,
+            callback_key=caller.key_id,
         )
     )
     sent = [submission.task_id for submission in submissions if submission.enqueue]

@@ -1,0 +1,416 @@
+"""1:N search: identification, open set, pgvector against exact search at scale, bulk enrolment.
+
+    python -m bench.search [--size 1000000] [--queries 200] [--skip-scale] [--skip-enrol]
+
+1. identification on `identities/` (people in 4 folds; each fold's people are strangers
+   while the others are enrolled, 2 photos each, the first 2 the quality gate passes): each
+   other photo of an enrolled person is searched in the group (the real `Library` and exact
+   index). rank-1: the best person is the right one, among probes with a face found, and
+   among those the gate passes. Open set: strangers' probes matched at FAR 0.001, with the
+   shipped threshold and with one derived from the enrolled people's impostor pairs only
+   (the shipped one was calibrated on photos that include the strangers').
+2. scale: `--size` descriptors (the real ones of part 1 plus noisy copies of them, unit
+   length) in one group of a private PostgreSQL 16 + pgvector (`pgserver`), HNSW index built
+   after loading: recall@5 of `PgVectorIndex` against exact numpy search over
+   `--queries` noisy probes, latency p50/p99 of one query (the 100 nearest faces a search
+   asks for), and of `ExactIndex` (warm cache) at 100k and at `--size`.
+3. bulk enrolment: `facepipe enroll DIR` against `facepipe run DIR` (detect) over the same
+   person folders, each a fresh command with 2 workers; then `facepipe enroll` again, which
+   must enrol nothing and leave no duplicate.
+
+Prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import func, select, text
+
+from calibrate.compare import far_cut, pair_distances
+from calibrate.fixtures import fixtures_dir, image_files
+from pipeline.errors import FacepipeError
+from pipeline.imaging import decode
+from pipeline.library.index import ExactIndex, Hit
+from pipeline.library.matching import best_persons, candidates_per_face, score
+from pipeline.library.pgvector import TABLE, PgVectorIndex, literal
+from pipeline.library.store import Library
+from pipeline.settings import EngineSettings, LibrarySettings
+from pipeline.store import ResultStore
+from pipeline.store.schema import faces
+from pipeline.vision.engine import FaceEngine
+from pipeline.vision.similarity import score_mapping
+
+FOLDS = 4
+ENROLLED_PHOTOS = 2
+# The match threshold searches use by default, and the stricter one large groups need.
+FARS = ("0.001", "0.0001")
+DESCRIPTOR = "sface"
+SEARCHED = candidates_per_face(LibrarySettings().max_faces_per_person)
+Photo = tuple[str, Path, NDArray[np.float32] | None, bool]
+
+
+def described_photos() -> list[Photo]:
+    """(person, file, descriptor of the largest face or None, whether the gate passes it)."""
+    engine = FaceEngine(EngineSettings(descriptor=DESCRIPTOR))
+    found: list[Photo] = []
+    root = fixtures_dir() / "identities"
+    for person in sorted(p for p in root.iterdir() if p.is_dir()):
+        for path in image_files(person):
+            try:
+                described = engine.describe(decode(path.read_bytes()), limit=1)
+            except FacepipeError:
+                described = []
+            if described:
+                face = described[0]
+                vector = np.asarray(face.embedding, dtype=np.float32)
+                found.append((person.name, path, vector, face.analysis.qualified))
+            else:
+                found.append((person.name, path, None, False))
+    return found
+
+
+def identification(photos: list[Photo], library: Library) -> dict[str, Any]:
+    mapping = score_mapping(DESCRIPTOR)
+    people = sorted({person for person, *_ in photos})
+    counts = dict.fromkeys(
+        (
+            "probes",
+            "probes_with_face",
+            "rank1",
+            "probes_qualified",
+            "rank1_qualified",
+            "stranger_probes",
+        ),
+        0,
+    )
+    at_far = {
+        far: dict.fromkeys(
+            ("right_and_matched", "stranger_matched", "stranger_matched_held_out"), 0
+        )
+        for far in FARS
+    }
+    for fold in range(FOLDS):
+        strangers = set(people[fold::FOLDS])
+        account = f"fold-{fold}-{uuid.uuid4().hex[:6]}"
+        probes = _enrol_fold(photos, strangers, library, account)
+        enrolled_vectors = [
+            (person, vector)
+            for person, _, vector, _ in photos
+            if person not in strangers and vector is not None
+        ]
+        distances, same = pair_distances(
+            [vector.astype(np.float64) for _, vector in enrolled_vectors],
+            [person for person, _ in enrolled_vectors],
+            DESCRIPTOR,
+        )
+        impostor = np.sort(distances[~same])
+        held_out = {far: 1.0 - far_cut(impostor, far) for far in FARS}
+        for person, _, vector, qualified in probes:
+            stranger = person in strangers
+            if not stranger:
+                counts["probes"] += 1
+            if vector is None:
+                continue
+            (hits,) = library.index.nearest(account, "all", DESCRIPTOR, vector[None, :], SEARCHED)
+            best = best_persons(hits, mapping, threshold=-1.0)
+            top: Hit | None = best[0] if best else None
+            top_score = score(top, mapping) if top else 0.0
+            if stranger:
+                counts["stranger_probes"] += 1
+                for far, tally in at_far.items():
+                    tally["stranger_matched"] += top_score >= mapping.thresholds[far]
+                    tally["stranger_matched_held_out"] += bool(
+                        top and top.similarity >= held_out[far]
+                    )
+                continue
+            right = top is not None and top.person_id == person
+            counts["probes_with_face"] += 1
+            counts["rank1"] += right
+            counts["probes_qualified"] += qualified
+            counts["rank1_qualified"] += right and qualified
+            for far, tally in at_far.items():
+                tally["right_and_matched"] += right and top_score >= mapping.thresholds[far]
+    return {
+        "people": len(people),
+        "folds": FOLDS,
+        "enrolled_photos_per_person": ENROLLED_PHOTOS,
+        **counts,
+        "rank1_accuracy": _share(counts["rank1"], counts["probes_with_face"]),
+        "rank1_accuracy_qualified": _share(counts["rank1_qualified"], counts["probes_qualified"]),
+        "at_far": {
+            far: {
+                "right_and_matched": _share(tally["right_and_matched"], counts["probes_with_face"]),
+                "open_set_false_match": _share(
+                    tally["stranger_matched"], counts["stranger_probes"]
+                ),
+                "open_set_false_match_held_out_threshold": _share(
+                    tally["stranger_matched_held_out"], counts["stranger_probes"]
+                ),
+            }
+            for far, tally in at_far.items()
+        },
+    }
+
+
+def _enrol_fold(
+    photos: list[Photo], strangers: set[str], library: Library, account: str
+) -> list[Photo]:
+    """Enrol each non-stranger's first gate-passing photos; every other photo is a probe."""
+    probes = []
+    enrolled: dict[str, int] = {}
+    for photo in photos:
+        person, path, vector, qualified = photo
+        taken = enrolled.get(person, 0)
+        if person in strangers or vector is None or not qualified or taken >= ENROLLED_PHOTOS:
+            probes.append(photo)
+            continue
+        if not taken:
+            library.ensure_person(account, person, ["all"])
+        library.add_face(
+            account,
+            person,
+            source_uri=str(path),
+            etag=None,
+            box={"x": 0, "y": 0, "w": 0, "h": 0},
+            descriptor=vector,
+            descriptor_name=DESCRIPTOR,
+        )
+        enrolled[person] = taken + 1
+    # People with no photo to enrol cannot be identified; their photos are not probes.
+    return [p for p in probes if p[0] in strangers or p[0] in enrolled]
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def synthetic(real: NDArray[np.float32], size: int, seed: int = 0) -> NDArray[np.float32]:
+    """`size` unit descriptors: the real ones, then noisy copies of them (other "people"
+    near real faces, so the index sees the structure real descriptors have)."""
+    rng = np.random.default_rng(seed)
+    rows = real[rng.integers(0, len(real), size - len(real))]
+    noisy = rows + rng.normal(scale=0.08, size=rows.shape).astype(np.float32)
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    return np.vstack([real, noisy]).astype(np.float32)
+
+
+def scale(real: NDArray[np.float32], size: int, queries: int) -> dict[str, Any]:
+    from tests.backends import pgvector_database  # noqa: PLC0415 - the pgserver wheel
+
+    vectors = synthetic(real, size)
+    rng = np.random.default_rng(1)
+    probes = vectors[rng.integers(0, size, queries)]
+    probes = probes + rng.normal(scale=0.05, size=probes.shape).astype(np.float32)
+    probes /= np.linalg.norm(probes, axis=1, keepdims=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-search-") as tmp,
+        pgvector_database(Path(tmp) / "pg") as url,
+    ):
+        store = ResultStore.open(url)
+        library = Library(store.engine, LibrarySettings(backend="pgvector"))
+        library.ensure_person("bench", "everyone", ["all"])
+        load_seconds, index_seconds = _load(store, vectors)
+        index = library.index
+        assert isinstance(index, PgVectorIndex)
+        exact_hits = _exact_top(vectors, probes, 5)
+        found, seconds = [], []
+        for probe in probes:
+            started = time.perf_counter()
+            (hits,) = index.nearest("bench", "all", DESCRIPTOR, probe[None, :], SEARCHED)
+            seconds.append(time.perf_counter() - started)
+            found.append({int(hit.face_id) for hit in hits[:5]})
+        recall = np.mean([len(f & set(e)) / 5 for f, e in zip(found, exact_hits, strict=True)])
+        exact = {
+            f"exact_{n // 1000}k": _exact_latency(library, store, n, probes)
+            for n in sorted({min(100_000, size), size})
+        }
+        store.close()
+    return {
+        "descriptors": size,
+        "real_descriptors": len(real),
+        "queries": queries,
+        "load_seconds": round(load_seconds, 1),
+        "hnsw_build_seconds": round(index_seconds, 1),
+        "hnsw_ef_search": LibrarySettings().hnsw_ef_search,
+        "faces_per_query": SEARCHED,
+        "pgvector_recall_at_5": round(float(recall), 4),
+        "pgvector_ms_p50": _ms(seconds, 50),
+        "pgvector_ms_p99": _ms(seconds, 99),
+        **exact,
+    }
+
+
+def _load(store: ResultStore, vectors: NDArray[np.float32]) -> tuple[float, float]:
+    """COPY the descriptors into `faces` and pgvector's table (face ids 0..n-1, one
+    person), then build the HNSW index: faster than growing it row by row."""
+    started = time.perf_counter()
+    now = "2026-01-01T00:00:00+00:00"
+    with store.engine.begin() as connection:
+        connection.execute(text(f"DROP INDEX IF EXISTS ix_{TABLE}_hnsw"))
+        raw: Any = connection.connection.dbapi_connection
+        with raw.cursor() as cursor:
+            with cursor.copy(
+                "COPY faces (face_id, account_id, person_id, source_uri, box, descriptor,"
+                " descriptor_name, created_at) FROM STDIN"
+            ) as copy:
+                for i, vector in enumerate(vectors):
+                    copy.write_row(
+                        (str(i), "bench", "everyone", f"s3://b/{i}.jpg", "{}",
+                         vector.astype("<f4").tobytes(), DESCRIPTOR, now)
+                    )  # fmt: skip
+            with cursor.copy(f"COPY {TABLE} FROM STDIN") as copy:
+                for i, vector in enumerate(vectors):
+                    copy.write_row((str(i), "bench", "everyone", DESCRIPTOR, literal(vector)))
+    loaded = time.perf_counter()
+    with store.engine.begin() as connection:
+        connection.execute(text("SET maintenance_work_mem = '4GB'"))
+        connection.execute(
+            text(
+                f"CREATE INDEX ix_{TABLE}_hnsw ON {TABLE} USING hnsw (embedding vector_cosine_ops)"
+            )
+        )
+        connection.execute(text(f"ANALYZE {TABLE}"))
+    return loaded - started, time.perf_counter() - loaded
+
+
+def _exact_top(
+    vectors: NDArray[np.float32], probes: NDArray[np.float32], k: int
+) -> list[list[int]]:
+    found = []
+    for probe in probes:
+        similarity = vectors @ probe
+        top = np.argpartition(-similarity, k)[:k]
+        found.append([int(i) for i in top])
+    return found
+
+
+def _exact_latency(
+    library: Library, store: ResultStore, count: int, probes: NDArray[np.float32]
+) -> dict[str, Any]:
+    """ExactIndex over the first `count` faces (a group of its own), cache warm."""
+    group = f"first-{count}"
+    with store.engine.begin() as connection:
+        if count < int(connection.execute(select(func.count()).select_from(faces)).scalar_one()):
+            connection.execute(
+                text("UPDATE faces SET person_id = 'subset' WHERE CAST(face_id AS bigint) < :n"),
+                {"n": count},
+            )
+            person = "subset"
+        else:
+            person = "everyone"
+    library.ensure_person("bench", person, [group])
+    index = ExactIndex(library)
+    started = time.perf_counter()
+    index.nearest("bench", group, DESCRIPTOR, probes[:1], SEARCHED)
+    cold = time.perf_counter() - started
+    seconds = []
+    for probe in probes:
+        started = time.perf_counter()
+        index.nearest("bench", group, DESCRIPTOR, probe[None, :], SEARCHED)
+        seconds.append(time.perf_counter() - started)
+    if person == "subset":
+        with store.engine.begin() as connection:
+            connection.execute(text("UPDATE faces SET person_id = 'everyone'"))
+    return {
+        "faces": count,
+        "first_query_seconds": round(cold, 2),
+        "ms_p50": _ms(seconds, 50),
+        "ms_p99": _ms(seconds, 99),
+    }
+
+
+def _ms(seconds: list[float], percentile: int) -> float:
+    return round(float(np.percentile(seconds, percentile)) * 1000, 2)
+
+
+def enrolment(people: int) -> dict[str, Any]:
+    """`facepipe run` (detect) and `facepipe enroll` over the same person folders."""
+    root = fixtures_dir() / "identities"
+    with tempfile.TemporaryDirectory(prefix="bench-enrol-") as tmp:
+        folder = Path(tmp) / "people"
+        chosen = sorted(p for p in root.iterdir() if p.is_dir())[:people]
+        for person in chosen:
+            shutil.copytree(person, folder / person.name)
+        count = sum(len(image_files(folder / p.name)) for p in chosen)
+        command = [sys.executable, "-m", "pipeline.cli"]
+
+        def timed(args: list[str], store: str) -> tuple[float, str]:
+            environment = {**os.environ, "FACEPIPE_STORE_URL": f"sqlite:///{Path(tmp) / store}"}
+            environment.pop("FACEPIPE_BROKER_URL", None)
+            started = time.perf_counter()
+            done = subprocess.run(
+                [*command, *args, "--workers", "2", "--output", str(Path(tmp) / "out.jsonl")],
+                env=environment,
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            return time.perf_counter() - started, done.stdout.strip()
+
+        detect_seconds, _ = timed(["run", str(folder)], "detect.db")
+        enrol_seconds, first = timed(["enroll", str(folder), "--group", "g"], "enrol.db")
+        again_seconds, second = timed(["enroll", str(folder), "--group", "g"], "enrol.db")
+        store = ResultStore.open(f"sqlite:///{Path(tmp) / 'enrol.db'}")
+        with store.engine.connect() as connection:
+            stored = connection.execute(select(func.count()).select_from(faces)).scalar_one()
+            distinct = connection.execute(
+                select(func.count()).select_from(
+                    select(faces.c.person_id, faces.c.source_uri, faces.c.etag)
+                    .distinct()
+                    .subquery()
+                )
+            ).scalar_one()
+        store.close()
+    return {
+        "photos": count,
+        "people": people,
+        "detect_images_per_second": round(count / detect_seconds, 2),
+        "enroll_images_per_second": round(count / enrol_seconds, 2),
+        "ratio": round(detect_seconds / enrol_seconds, 3),
+        "first_run": first.splitlines()[0],
+        "second_run": second.splitlines()[0],
+        "second_run_seconds": round(again_seconds, 1),
+        "faces_stored": int(stored),
+        "duplicate_faces": int(stored - distinct),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--people", type=int, default=12, help="people of the enrolment run")
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-enrol", action="store_true")
+    args = parser.parse_args()
+    photos = described_photos()
+    with tempfile.TemporaryDirectory(prefix="bench-id-") as tmp:
+        store = ResultStore.open(f"sqlite:///{Path(tmp) / 'library.db'}")
+        result: dict[str, Any] = {"identification": identification(photos, Library(store.engine))}
+        store.close()
+    print(json.dumps(result, indent=2), file=sys.stderr)
+    real = np.array([vector for _, _, vector, _ in photos if vector is not None])
+    if not args.skip_scale:
+        result["scale"] = scale(real, args.size, args.queries)
+        print(json.dumps(result["scale"], indent=2), file=sys.stderr)
+    if not args.skip_enrol:
+        result["enrolment"] = enrolment(args.people)
+    result["source"] = str(fixtures_dir())
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

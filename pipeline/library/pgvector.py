@@ -1,0 +1,182 @@
+"""pgvector: 1:N search in the store's own PostgreSQL, for libraries larger than one worker.
+
+The descriptors are copied into `face_vectors` (a `vector` column with an HNSW index for
+cosine distance), kept in step by `Library` in the transaction of each change and removed by
+`ON DELETE CASCADE` with their face. The table belongs to this backend, not to the Alembic
+schema: it can only exist where the extension does, and `prepare` creates it (and fills it
+from the stored descriptors) the first time a service or worker starts with the extension.
+
+HNSW answers "nearest faces of the whole account"; the group is a filter applied to what the
+index returns. When that leaves fewer faces than were asked for while the group has more, the
+same query runs again without the index (exact, slower), so a small group in a large account
+is still searched completely.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Connection, Engine, text
+
+from pipeline.library.index import Hit
+
+logger = logging.getLogger(__name__)
+
+# Both descriptors facepipe ships (SFace, dlib) have 128 dimensions.
+DIMENSIONS: Final = 128
+TABLE: Final = "face_vectors"
+BACKFILL_BATCH: Final = 1000
+
+_CREATE = (
+    "CREATE EXTENSION IF NOT EXISTS vector",
+    f"""CREATE TABLE IF NOT EXISTS {TABLE} (
+        face_id varchar(20) PRIMARY KEY REFERENCES faces(face_id) ON DELETE CASCADE,
+        account_id varchar(64) NOT NULL,
+        person_id varchar(32) NOT NULL,
+        descriptor_name varchar(16) NOT NULL,
+        embedding vector({DIMENSIONS}) NOT NULL
+    )""",
+    f"""CREATE INDEX IF NOT EXISTS ix_{TABLE}_hnsw ON {TABLE}
+        USING hnsw (embedding vector_cosine_ops)""",
+)
+
+_NEAREST = f"""
+    SELECT v.face_id, v.person_id, 1 - (v.embedding <=> CAST(:query AS vector)) AS similarity
+    FROM {TABLE} v
+    WHERE v.account_id = :account AND v.descriptor_name = :name
+      AND EXISTS (SELECT 1 FROM person_groups g WHERE g.account_id = v.account_id
+                  AND g.person_id = v.person_id AND g.group_id = :group)
+    ORDER BY v.embedding <=> CAST(:query AS vector)
+    LIMIT :limit
+"""
+
+_GROUP_SIZE = f"""
+    SELECT count(*) FROM {TABLE} v JOIN person_groups g
+      ON g.account_id = v.account_id AND g.person_id = v.person_id
+    WHERE v.account_id = :account AND g.group_id = :group AND v.descriptor_name = :name
+"""
+
+
+def available(engine: Engine) -> bool:
+    """Whether the store is PostgreSQL with the vector extension installable."""
+    if engine.dialect.name != "postgresql":
+        return False
+    with engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'")
+        ).first()
+    return found is not None
+
+
+def prepare(engine: Engine) -> None:
+    """Create the extension, table and index if needed, and copy in missing descriptors."""
+    with engine.begin() as connection:
+        for statement in _CREATE:
+            connection.execute(text(statement))
+    with engine.begin() as connection:
+        missing = connection.execute(
+            text(
+                f"""SELECT f.face_id, f.account_id, f.person_id, f.descriptor_name,
+                       f.descriptor FROM faces f
+                    WHERE NOT EXISTS (SELECT 1 FROM {TABLE} v WHERE v.face_id = f.face_id)"""
+            )
+        ).all()
+        for start in range(0, len(missing), BACKFILL_BATCH):
+            rows = missing[start : start + BACKFILL_BATCH]
+            connection.execute(
+                text(
+                    f"INSERT INTO {TABLE} VALUES "
+                    "(:face_id, :account_id, :person_id, :name, CAST(:embedding AS vector))"
+                ),
+                [
+                    {
+                        "face_id": row.face_id,
+                        "account_id": row.account_id,
+                        "person_id": row.person_id,
+                        "name": row.descriptor_name,
+                        "embedding": literal(np.frombuffer(row.descriptor, dtype="<f4")),
+                    }
+                    for row in rows
+                ],
+            )
+    if missing:
+        logger.info("pgvector: copied %d stored descriptors into %s", len(missing), TABLE)
+
+
+def literal(vector: NDArray[Any]) -> str:
+    """pgvector's text form of a vector, `[0.1,0.2,...]`."""
+    return "[" + ",".join(f"{float(value):.7g}" for value in vector) + "]"
+
+
+def insert_vector(
+    connection: Connection,
+    *,
+    face_id: str,
+    account_id: str,
+    person_id: str,
+    descriptor_name: str,
+    unit: NDArray[Any],
+) -> None:
+    """Index one new face, in the transaction that stores it."""
+    connection.execute(
+        text(
+            f"INSERT INTO {TABLE} VALUES "
+            "(:face_id, :account_id, :person_id, :name, CAST(:embedding AS vector))"
+        ),
+        {
+            "face_id": face_id,
+            "account_id": account_id,
+            "person_id": person_id,
+            "name": descriptor_name,
+            "embedding": literal(unit),
+        },
+    )
+
+
+class PgVectorIndex:
+    """Nearest faces from pgvector's HNSW index (module docstring)."""
+
+    name = "pgvector"
+
+    def __init__(self, engine: Engine, ef_search: int) -> None:
+        self.engine = engine
+        self.ef_search = ef_search
+
+    def nearest(
+        self,
+        account: str,
+        group_id: str,
+        descriptor_name: str,
+        queries: NDArray[np.float32],
+        limit: int,
+    ) -> list[list[Hit]]:
+        params = {"account": account, "group": group_id, "name": descriptor_name}
+        found: list[list[Hit]] = []
+        with self.engine.begin() as connection:
+            # SET LOCAL: for this transaction only, so pooled connections stay as they were.
+            connection.execute(text(f"SET LOCAL hnsw.ef_search = {int(self.ef_search)}"))
+            size: int | None = None
+            for query in queries:
+                bound = {**params, "query": literal(query), "limit": limit}
+                hits = self._hits(connection, bound)
+                if len(hits) < limit:
+                    if size is None:
+                        size = int(connection.execute(text(_GROUP_SIZE), params).scalar_one())
+                    if len(hits) < min(limit, size):
+                        hits = self._exact(connection, bound)
+                found.append(hits)
+        return found
+
+    def _hits(self, connection: Connection, bound: dict[str, Any]) -> list[Hit]:
+        rows = connection.execute(text(_NEAREST), bound)
+        return [Hit(float(row.similarity), row.face_id, row.person_id) for row in rows]
+
+    def _exact(self, connection: Connection, bound: dict[str, Any]) -> list[Hit]:
+        connection.execute(text("SET LOCAL enable_indexscan = off"))
+        try:
+            return self._hits(connection, bound)
+        finally:
+            connection.execute(text("SET LOCAL enable_indexscan = on"))

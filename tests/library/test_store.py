@@ -1,0 +1,238 @@
+"""The face library over real databases: SQLite, the machine's PostgreSQL (no pgvector: exact
+search) and a private PostgreSQL 16 with pgvector (`pgserver`). Descriptors here are random
+unit vectors; tests/service/test_library.py enrols and searches real photos."""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+from sqlalchemy import text
+
+from pipeline.errors import (
+    InvalidRequestError,
+    LibraryLimitError,
+    LibraryNotFoundError,
+    MissingExtensionError,
+)
+from pipeline.library.index import ExactIndex
+from pipeline.library.pgvector import PgVectorIndex
+from pipeline.library.store import Library
+from pipeline.settings import LibrarySettings
+from pipeline.store import ResultStore
+from tests.backends import pgvector_database, postgres_database
+
+DIMENSIONS = 128
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql", "pgvector"])
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ResultStore]:
+    tmp = tmp_path_factory.mktemp(f"library-{request.param}")
+    with contextlib.ExitStack() as stack:
+        if request.param == "sqlite":
+            url = f"sqlite:///{tmp / 'store.db'}"
+        elif request.param == "postgresql":
+            url = stack.enter_context(postgres_database())
+        else:
+            url = stack.enter_context(pgvector_database(tmp / "pg"))
+        store = ResultStore.open(url)
+        yield store
+        store.close()
+
+
+@pytest.fixture
+def account() -> str:
+    """A fresh account per test: the library keeps accounts apart, so tests do too."""
+    return f"acct-{uuid.uuid4().hex[:8]}"
+
+
+def library(store: ResultStore, **settings: int) -> Library:
+    return Library(store.engine, LibrarySettings(**settings))  # type: ignore[arg-type]
+
+
+def unit(rng: np.random.Generator, count: int) -> NDArray[np.float32]:
+    vectors = rng.normal(size=(count, DIMENSIONS))
+    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
+
+
+def add(lib: Library, account: str, person: str, vector: NDArray[np.float32], etag: str) -> str:
+    return lib.add_face(
+        account,
+        person,
+        source_uri=f"s3://photos/{person}/{etag}.jpg",
+        etag=etag,
+        box={"x": 1, "y": 2, "w": 30, "h": 40},
+        descriptor=vector,
+        descriptor_name="sface",
+    )
+
+
+def test_the_backend_follows_the_database(store: ResultStore) -> None:
+    expected = "pgvector" if "host=/" in store.url else "exact"
+    assert library(store).index.name == expected
+
+
+def test_a_person_from_creation_to_deletion(store: ResultStore, account: str) -> None:
+    lib = library(store)
+    lib.add_person(account, "ann", ["staff", "night"], name="Ann", note="desk 4")
+    lib.add_person(account, "bob", ["staff"])
+    face = add(lib, account, "ann", unit(np.random.default_rng(1), 1)[0], "e1")
+    lib.update_person(account, "ann", name="Ann B.", note=None)
+
+    person = lib.person(account, "ann")
+    assert (person.name, person.note) == ("Ann B.", "desk 4")
+    assert person.group_ids == ["night", "staff"]
+    assert person.face_ids == [face]
+    assert lib.groups(account) == ["night", "staff"]
+    assert lib.group_persons(account, "staff", page=1, page_size=1) == (["ann"], 2)
+    assert lib.group_persons(account, "staff", page=2, page_size=1) == (["bob"], 2)
+    assert [f.source_uri for f in lib.faces(account, "ann")] == ["s3://photos/ann/e1.jpg"]
+
+    assert lib.delete_person(account, "ann") == 1
+    with pytest.raises(LibraryNotFoundError):
+        lib.person(account, "ann")
+    # `night` lost its only person and is gone; `staff` still has bob.
+    assert lib.groups(account) == ["staff"]
+    assert lib.descriptors(account, "staff", "sface").face_ids == []
+
+
+def test_a_person_id_is_added_once(store: ResultStore, account: str) -> None:
+    lib = library(store)
+    lib.add_person(account, "ann", ["staff"])
+    with pytest.raises(InvalidRequestError, match="exists"):
+        lib.add_person(account, "ann", ["other"])
+
+
+def test_accounts_never_see_each_other(store: ResultStore, account: str) -> None:
+    lib = library(store)
+    rng = np.random.default_rng(2)
+    vector = unit(rng, 1)[0]
+    lib.add_person(account, "ann", ["staff"])
+    add(lib, account, "ann", vector, "e1")
+    other = account + "-other"
+    lib.add_person(other, "zed", ["staff"])
+
+    for call in (
+        lambda: lib.person(other, "ann"),
+        lambda: lib.delete_person(other, "ann"),
+        lambda: lib.faces(other, "ann"),
+        lambda: add(lib, other, "ann", vector, "e2"),
+    ):
+        with pytest.raises(LibraryNotFoundError):
+            call()
+    assert lib.group_persons(other, "staff", page=1, page_size=10) == (["zed"], 1)
+    (hits,) = lib.index.nearest(other, "staff", "sface", vector[None, :], 5)
+    assert hits == []
+    (hits,) = lib.index.nearest(account, "staff", "sface", vector[None, :], 5)
+    assert [hit.person_id for hit in hits] == ["ann"]
+
+
+def test_the_documented_limits(store: ResultStore, account: str) -> None:
+    lib = library(store, max_groups=3, max_faces_per_person=2)
+    lib.add_person(account, "ann", ["a", "b"])
+    with pytest.raises(LibraryLimitError, match="limit of 3"):
+        lib.add_to_groups(account, "ann", ["c", "d"])
+    lib.add_to_groups(account, "ann", ["c"])
+    vectors = unit(np.random.default_rng(3), 3)
+    add(lib, account, "ann", vectors[0], "e1")
+    add(lib, account, "ann", vectors[1], "e2")
+    with pytest.raises(LibraryLimitError, match="at most 2"):
+        add(lib, account, "ann", vectors[2], "e3")
+
+
+def test_the_same_object_is_enrolled_once(store: ResultStore, account: str) -> None:
+    lib = library(store)
+    lib.ensure_person(account, "ann", ["staff"])
+    lib.ensure_person(account, "ann", ["staff"])
+    vector = unit(np.random.default_rng(4), 1)[0]
+    first = add(lib, account, "ann", vector, "etag-1")
+    assert add(lib, account, "ann", vector, "etag-1") == first
+    assert add(lib, account, "ann", vector, "etag-2") != first
+    assert len(lib.person(account, "ann").face_ids) == 2
+
+
+def test_deleted_faces_leave_no_descriptor(store: ResultStore, account: str) -> None:
+    lib = library(store)
+    lib.add_person(account, "ann", ["staff"])
+    vectors = unit(np.random.default_rng(5), 2)
+    kept, dropped = (
+        add(lib, account, "ann", vectors[0], "e1"),
+        add(lib, account, "ann", vectors[1], "e2"),
+    )
+    assert lib.delete_faces(account, "ann", [dropped, "123"]) == [dropped]
+    assert lib.descriptors(account, "staff", "sface").face_ids == [kept]
+    (hits,) = lib.index.nearest(account, "staff", "sface", vectors[1][None, :], 5)
+    assert [hit.face_id for hit in hits] == [kept]
+    if lib.index.name == "pgvector":
+        with store.engine.connect() as connection:
+            rows = connection.execute(text("SELECT face_id FROM face_vectors")).scalars()
+            assert dropped not in set(rows)
+
+
+def test_search_sees_each_change_of_the_library(store: ResultStore, account: str) -> None:
+    lib = library(store)
+    rng = np.random.default_rng(6)
+    vectors = unit(rng, 2)
+    lib.add_person(account, "ann", ["staff"])
+    add(lib, account, "ann", vectors[0], "e1")
+    (hits,) = lib.index.nearest(account, "staff", "sface", vectors[1][None, :], 5)
+    assert [hit.person_id for hit in hits] == ["ann"]
+    lib.add_person(account, "bob", ["staff"])
+    add(lib, account, "bob", vectors[1], "e2")
+    (hits,) = lib.index.nearest(account, "staff", "sface", vectors[1][None, :], 5)
+    assert hits[0].person_id == "bob"
+    assert hits[0].similarity == pytest.approx(1.0, abs=1e-5)
+    lib.remove_from_groups(account, "bob", ["staff"])
+    (hits,) = lib.index.nearest(account, "staff", "sface", vectors[1][None, :], 5)
+    assert [hit.person_id for hit in hits] == ["ann"]
+
+
+def test_the_nearest_faces_are_found(store: ResultStore, account: str) -> None:
+    """Noisy copies of enrolled vectors find their person first, on every backend, also
+    in a small group of an account whose other group is much larger."""
+    lib = library(store)
+    rng = np.random.default_rng(7)
+    enrolled = unit(rng, 300)
+    for i, vector in enumerate(enrolled):
+        group = "small" if i < 5 else "big"
+        lib.ensure_person(account, f"p{i}", [group])
+        add(lib, account, f"p{i}", vector, "e")
+    noisy = enrolled + 0.3 * unit(rng, 300)
+    queries = (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
+    found = lib.index.nearest(account, "big", "sface", queries[5:], 5)
+    assert [hits[0].person_id for hits in found] == [f"p{i}" for i in range(5, 300)]
+    found = lib.index.nearest(account, "small", "sface", queries[:5], 5)
+    assert [hits[0].person_id for hits in found] == [f"p{i}" for i in range(5)]
+    assert all(len(hits) == 5 for hits in found)
+
+
+def test_pgvector_agrees_with_exact_search(store: ResultStore, account: str) -> None:
+    lib = library(store)
+    if lib.index.name != "pgvector":
+        pytest.skip("the store has no pgvector")
+    rng = np.random.default_rng(8)
+    for i, vector in enumerate(unit(rng, 800)):
+        lib.ensure_person(account, f"p{i}", ["all"])
+        add(lib, account, f"p{i}", vector, "e")
+    queries = unit(rng, 30)
+    exact = ExactIndex(lib).nearest(account, "all", "sface", queries, 5)
+    approximate = lib.index.nearest(account, "all", "sface", queries, 5)
+    shared = sum(
+        len({hit.face_id for hit in a} & {hit.face_id for hit in e})
+        for a, e in zip(approximate, exact, strict=True)
+    )
+    assert shared / (5 * len(queries)) >= 0.99
+    assert isinstance(lib.index, PgVectorIndex)
+
+
+def test_pgvector_backend_without_the_extension_is_refused(store: ResultStore) -> None:
+    if "host=/" in store.url:
+        pytest.skip("this store has pgvector")
+    with pytest.raises(MissingExtensionError, match="vector extension"):
+        Library(store.engine, LibrarySettings(backend="pgvector"))

@@ -30,6 +30,12 @@ from tests.support import face_jpeg, free_port, wait_until
 LOCAL = "127.0.0.2"
 MASTER_KEY = "test-master-key-0123456789"
 FACE = face_jpeg()
+LIBRARY_PREFIX = {
+    "action": "enroll",
+    "prefix": "s3://photos/library/",
+    "group": "uploads",
+    "account": "account-1",
+}
 
 
 @dataclass
@@ -174,6 +180,8 @@ def _running_service(tmp: Path, store_url: str) -> Iterator[Service]:
             "FACEPIPE_WORKER_SWEEP_INTERVAL": "0.5",
             # Any account may name `photos`; only account-1 its own `own-*` buckets.
             "FACEPIPE_SOURCE_ALLOWED_BUCKETS": json.dumps(["photos", "account-1=s3://own-*"]),
+            # Uploads under photos/library/ enrol into account-1's library (test_library.py).
+            "FACEPIPE_LIBRARY_PREFIXES": json.dumps([LIBRARY_PREFIX]),
         }
         worker = Worker(
             environment,

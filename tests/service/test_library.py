@@ -215,3 +215,30 @@ def test_a_search_in_a_group_that_does_not_exist(service: Service, staff: str) -
     answer = service.post("/green/sface/search", body).json()
     assert answer["code"] == 404
     assert "nobody-" in answer["msg"]
+
+
+def test_uploads_under_a_library_prefix_enrol_for_its_account_only(service: Service) -> None:
+    event = {
+        "Records": [
+            {
+                "eventName": "s3:ObjectCreated:Put",
+                "s3": {
+                    "bucket": {"name": "photos"},
+                    "object": {"key": "library/ann/1.jpg", "eTag": "e1"},
+                },
+            }
+        ]
+    }
+    own = ok(service.post("/events/s3", event))
+    record = service.store.get(own["taskIds"][0])
+    assert record is not None
+    assert (record.spec.kind, dict(record.spec.params)) == (
+        "enroll",
+        {"account": "account-1", "group": "uploads", "person": "ann"},
+    )
+    # Another account's key gets a plain detect job: it cannot enrol into account-1's library.
+    other = KeyRing(service.store.api_keys, MASTER_KEY).create("account-9")
+    theirs = ok(service.post("/events/s3", event, key=other))
+    record = service.store.get(theirs["taskIds"][0])
+    assert record is not None
+    assert record.spec.kind == "detect"

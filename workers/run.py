@@ -51,6 +51,8 @@ class RunReport:
     output: Path
     seconds: float
     task_ids: tuple[str, ...] = ()
+    # Jobs this run enqueued; the others were finished by an earlier run.
+    enqueued: int = 0
 
 
 def run_pipeline(
@@ -105,6 +107,7 @@ def run_pipeline(
         output=output,
         seconds=time.monotonic() - started,
         task_ids=tuple(report.task_ids),
+        enqueued=report.enqueued,
     )
 
 

@@ -99,7 +99,8 @@ def enroll_command(
     summary = outcome.summary
     failed = ", ".join(f"{code}: {n}" for code, n in sorted(summary.failed_by_code.items()))
     typer.echo(
-        f"photos {summary.total}, enrolled {summary.by_status['succeeded']}, "
+        f"photos {summary.total}, new {outcome.enqueued}, "
+        f"enrolled {summary.by_status['succeeded']}, "
         f"refused {summary.by_status['failed']}" + (f" ({failed})" if failed else "")
     )
     typer.echo(f"results in {outcome.output} and the store")

@@ -28,6 +28,8 @@ logger = logging.getLogger(__name__)
 # Both descriptors facepipe ships (SFace, dlib) have 128 dimensions.
 DIMENSIONS: Final = 128
 TABLE: Final = "face_vectors"
+# The HNSW graph's build options (pgvector's defaults are m 16, ef_construction 64).
+HNSW_OPTIONS: Final = "m = 32, ef_construction = 128"
 BACKFILL_BATCH: Final = 1000
 
 _CREATE = (
@@ -40,7 +42,7 @@ _CREATE = (
         embedding vector({DIMENSIONS}) NOT NULL
     )""",
     f"""CREATE INDEX IF NOT EXISTS ix_{TABLE}_hnsw ON {TABLE}
-        USING hnsw (embedding vector_cosine_ops)""",
+        USING hnsw (embedding vector_cosine_ops) WITH ({HNSW_OPTIONS})""",
 )
 
 _NEAREST = f"""

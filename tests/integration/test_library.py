@@ -51,7 +51,9 @@ def test_enrolling_a_prefix_twice_enrols_once_and_search_finds_the_people(
 
     first = facepipe(pipeline, "enroll", prefix, "--group", "staff", "--account", "acme", out)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.startswith("photos 4, enrolled 3, refused 1 (471 FaceNotQualified: 1)")
+    assert first.stdout.startswith(
+        "photos 4, new 4, enrolled 3, refused 1 (471 FaceNotQualified: 1)"
+    )
     assert count(pipeline, faces) == 3
     jobs_after_first = count(pipeline, jobs)
 
@@ -60,6 +62,7 @@ def test_enrolling_a_prefix_twice_enrols_once_and_search_finds_the_people(
     assert dry.stdout.startswith("listed 5, would enrol 0, skipped 5")
     again = facepipe(pipeline, "enroll", prefix, "--group", "staff", "--account", "acme", out)
     assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("photos 4, new 0, enrolled 3, refused 1")
     assert (count(pipeline, faces), count(pipeline, jobs)) == (3, jobs_after_first)
 
     door = f"s3://{pipeline.bucket}/door/1.jpg"

@@ -48,7 +48,7 @@ from pipeline.errors import FacepipeError
 from pipeline.imaging import decode
 from pipeline.library.index import ExactIndex, Hit
 from pipeline.library.matching import best_persons, candidates_per_face, score
-from pipeline.library.pgvector import HNSW_OPTIONS, TABLE, PgVectorIndex, literal
+from pipeline.library.pgvector import CREATE_INDEX, INDEX, TABLE, PgVectorIndex, literal
 from pipeline.library.store import Library
 from pipeline.settings import EngineSettings, LibrarySettings
 from pipeline.store import ResultStore
@@ -323,7 +323,7 @@ def _load(store: ResultStore, vectors: NDArray[np.float32]) -> tuple[float, floa
     started = time.perf_counter()
     now = "2026-01-01T00:00:00+00:00"
     with store.engine.begin() as connection:
-        connection.execute(text(f"DROP INDEX IF EXISTS ix_{TABLE}_hnsw"))
+        connection.execute(text(f"DROP INDEX IF EXISTS {INDEX}"))
         raw: Any = connection.connection.dbapi_connection
         with raw.cursor() as cursor:
             with cursor.copy(
@@ -341,12 +341,7 @@ def _load(store: ResultStore, vectors: NDArray[np.float32]) -> tuple[float, floa
     loaded = time.perf_counter()
     with store.engine.begin() as connection:
         connection.execute(text("SET maintenance_work_mem = '4GB'"))
-        connection.execute(
-            text(
-                f"CREATE INDEX ix_{TABLE}_hnsw ON {TABLE}"
-                f" USING hnsw (embedding vector_cosine_ops) WITH ({HNSW_OPTIONS})"
-            )
-        )
+        connection.execute(text(CREATE_INDEX))
         connection.execute(text(f"ANALYZE {TABLE}"))
     return loaded - started, time.perf_counter() - loaded
 

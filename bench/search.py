@@ -7,9 +7,10 @@
    while the others are enrolled, 2 photos each, the first 2 the quality gate passes): each
    other photo of an enrolled person is searched in the group (the real `Library` and exact
    index). rank-1: the best person is the right one, among probes with a face found, and
-   among those the gate passes. Open set: strangers' probes matched at FAR 0.001, with the
-   shipped threshold and with one derived from the enrolled people's impostor pairs only
-   (the shipped one was calibrated on photos that include the strangers').
+   among those the gate passes. Open set: strangers' probes matched at a search FAR of
+   0.01, 0.001 and 0.0001 (`match_distance` for the fold's group), with compare's shipped
+   cuts and with cuts derived from the enrolled people's impostor pairs only (the shipped
+   ones were calibrated on photos that include the strangers').
 2. scale: `--size` descriptors (the real ones of part 1 plus synthetic ones: new people of
    5 faces each from a model fitted to the real descriptors, or, the harder case, noisy
    copies of the real ones) in one group of a private PostgreSQL 16 + pgvector (`pgserver`),
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import shutil
 import subprocess
@@ -42,24 +44,24 @@ import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import func, select, text
 
-from calibrate.compare import far_cut, pair_distances
+from calibrate.compare import FALSE_ACCEPT_RATES, far_cut, pair_distances
 from calibrate.fixtures import fixtures_dir, image_files
 from pipeline.errors import FacepipeError
 from pipeline.imaging import decode
-from pipeline.library.index import ExactIndex, Hit
-from pipeline.library.matching import best_persons, candidates_per_face, score
+from pipeline.library.index import ExactIndex
+from pipeline.library.matching import best_persons, candidates_per_face, distance, match_distance
 from pipeline.library.pgvector import CREATE_INDEX, INDEX, TABLE, PgVectorIndex, literal
 from pipeline.library.store import Library
 from pipeline.settings import EngineSettings, LibrarySettings
 from pipeline.store import ResultStore
 from pipeline.store.schema import faces
 from pipeline.vision.engine import FaceEngine
-from pipeline.vision.similarity import score_mapping
+from pipeline.vision.similarity import ScoreMapping, score_mapping
 
 FOLDS = 4
 ENROLLED_PHOTOS = 2
-# The match threshold searches use by default, and the stricter one large groups need.
-FARS = ("0.001", "0.0001")
+# Search false-accept rates: the default, and a laxer and a stricter one.
+FARS = ("0.01", "0.001", "0.0001")
 DESCRIPTOR = "sface"
 SEARCHED = candidates_per_face(LibrarySettings().max_faces_per_person)
 Photo = tuple[str, Path, NDArray[np.float32] | None, bool]
@@ -109,18 +111,10 @@ def identification(photos: list[Photo], library: Library) -> dict[str, Any]:
         strangers = set(people[fold::FOLDS])
         account = f"fold-{fold}-{uuid.uuid4().hex[:6]}"
         probes = _enrol_fold(photos, strangers, library, account)
-        enrolled_vectors = [
-            (person, vector)
-            for person, _, vector, _ in photos
-            if person not in strangers and vector is not None
-        ]
-        distances, same = pair_distances(
-            [vector.astype(np.float64) for _, vector in enrolled_vectors],
-            [person for person, _ in enrolled_vectors],
-            DESCRIPTOR,
-        )
-        impostor = np.sort(distances[~same])
-        held_out = {far: 1.0 - far_cut(impostor, far) for far in FARS}
+        group_faces = library.group_faces(account, "all", DESCRIPTOR)
+        held_out = _held_out_mapping(photos, strangers)
+        limit = {far: match_distance(mapping, float(far), group_faces) for far in FARS}
+        limit_held_out = {far: match_distance(held_out, float(far), group_faces) for far in FARS}
         for person, _, vector, qualified in probes:
             stranger = person in strangers
             if not stranger:
@@ -128,24 +122,21 @@ def identification(photos: list[Photo], library: Library) -> dict[str, Any]:
             if vector is None:
                 continue
             (hits,) = library.index.nearest(account, "all", DESCRIPTOR, vector[None, :], SEARCHED)
-            best = best_persons(hits, mapping, threshold=-1.0)
-            top: Hit | None = best[0] if best else None
-            top_score = score(top, mapping) if top else 0.0
+            best = best_persons(hits)
+            top_distance = distance(best[0]) if best else math.inf
             if stranger:
                 counts["stranger_probes"] += 1
                 for far, tally in at_far.items():
-                    tally["stranger_matched"] += top_score >= mapping.thresholds[far]
-                    tally["stranger_matched_held_out"] += bool(
-                        top and top.similarity >= held_out[far]
-                    )
+                    tally["stranger_matched"] += top_distance <= limit[far]
+                    tally["stranger_matched_held_out"] += top_distance <= limit_held_out[far]
                 continue
-            right = top is not None and top.person_id == person
+            right = bool(best) and best[0].person_id == person
             counts["probes_with_face"] += 1
             counts["rank1"] += right
             counts["probes_qualified"] += qualified
             counts["rank1_qualified"] += right and qualified
             for far, tally in at_far.items():
-                tally["right_and_matched"] += right and top_score >= mapping.thresholds[far]
+                tally["right_and_matched"] += right and top_distance <= limit[far]
     return {
         "people": len(people),
         "folds": FOLDS,
@@ -166,6 +157,20 @@ def identification(photos: list[Photo], library: Library) -> dict[str, Any]:
             for far, tally in at_far.items()
         },
     }
+
+
+def _held_out_mapping(photos: list[Photo], strangers: set[str]) -> ScoreMapping:
+    """Compare's per-pair cuts derived from the enrolled people's impostor pairs only (the
+    shipped ones were calibrated on photos that include the strangers')."""
+    enrolled = [(p, v) for p, _, v, _ in photos if p not in strangers and v is not None]
+    distances, same = pair_distances(
+        [vector.astype(np.float64) for _, vector in enrolled],
+        [person for person, _ in enrolled],
+        DESCRIPTOR,
+    )
+    impostor = np.sort(distances[~same])
+    cuts = {far: far_cut(impostor, far) for far in FALSE_ACCEPT_RATES}
+    return ScoreMapping(midpoint=0.0, slope=0.0, thresholds={}, distances=cuts)
 
 
 def _enrol_fold(

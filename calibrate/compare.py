@@ -2,7 +2,7 @@
 
 Data: every photo of `identities/` (48 East-Asian people, tight crops) and the single-person
 photos of `faces/` (6 more people), read as the engine reads them (the photo as it is, the
-largest face found, SFace aligned on the detector's five points); photos with no face found
+largest face found, SFace aligned on the 68-point fit); photos with no face found
 are left out and counted. For each descriptor (`pipeline.vision.embedding`: SFace, dlib)
 every pair is scored by the distance of the descriptors: same person = genuine, different =
 impostor. A logistic regression of same/different on distance (classes weighted equally)

@@ -219,8 +219,10 @@ class LibrarySettings(BaseSettings):
     max_faces_per_person: int = Field(default=20, ge=1)
     # Faces searched per query image, largest first (the current documentation says 20).
     max_query_faces: int = Field(default=20, ge=1)
-    # A person is a match at or above compare's threshold for this false-accept rate.
-    match_far: Literal["0.01", "0.001", "0.0001"] = "0.001"
+    # The false-accept rate of a search: at most this share of searches for someone not in
+    # the group match anyone (each face is held to a stricter per-pair rate the larger the
+    # group, `pipeline.library.matching`).
+    match_far: float = Field(default=0.001, gt=0.0, lt=1.0)
     backend: SearchBackend = "auto"
     # pgvector's HNSW candidate list per query; higher finds more true neighbours, slower.
     hnsw_ef_search: int = Field(default=200, ge=10, le=1000)

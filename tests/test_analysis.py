@@ -165,16 +165,16 @@ def test_pairs_against_the_far_0_001_threshold(
 @pytest.mark.fixtures
 def test_compare_on_people_the_thresholds_never_saw() -> None:
     """`identities/` pairs, each judged by thresholds derived without its people (4 person
-    folds): SFace accepts a third of all same-person pairs at FAR 0.001, and different people
+    folds): SFace accepts over a third of same-person pairs at FAR 0.001, and different people
     are accepted about as often as the FAR says."""
     people, found = embeddings(photos(), "sface")
     report = person_folds("sface", people, found)
     assert report["photos_without_face"] == 0
     assert report["impostor_pairs"] > 20_000
     at = report["at_far"]
-    assert at["0.001"]["genuine_accepted"] >= 0.31  # measured 0.324
-    assert at["0.001"]["impostor_accepted"] <= 0.002  # measured 0.0008
-    assert at["0.01"]["genuine_accepted"] >= 0.54  # measured 0.562
+    assert at["0.001"]["genuine_accepted"] >= 0.36  # measured 0.375
+    assert at["0.001"]["impostor_accepted"] <= 0.002  # measured 0.0009
+    assert at["0.01"]["genuine_accepted"] >= 0.59  # measured 0.612
     assert at["0.01"]["impostor_accepted"] <= 0.015  # measured 0.011
 
 

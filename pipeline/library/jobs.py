@@ -21,7 +21,7 @@ from pipeline.errors import (
 )
 from pipeline.imaging import DecodedImage, decode
 from pipeline.library.index import Hit
-from pipeline.library.matching import candidates_per_face, matches, score
+from pipeline.library.matching import candidates_per_face, match_distance, matches, score
 from pipeline.settings import Settings
 from pipeline.sources import ImageRef
 from pipeline.vision.engine import DescribedFace, FaceEngine
@@ -123,11 +123,12 @@ def search(
         else []
     )
     mapping = score_mapping(descriptor)
-    threshold = mapping.thresholds[settings.library.match_far]
+    group_faces = library.group_faces(account, group, descriptor) if faces else 0
+    max_distance = match_distance(mapping, settings.library.match_far, group_faces)
     names = library.names(account, {hit.person_id for hits in found for hit in hits})
     per_face = []
     for face, hits in zip(faces, found, strict=True):
-        persons = matches(hits, mapping, threshold, names)
+        persons = matches(hits, mapping, max_distance, names)
         per_face.append(
             {
                 **_location(face, decoded),

@@ -1,13 +1,16 @@
 """From a query face's nearest stored faces to the persons it matches.
 
 A person's similarity is that of its most similar face, on compare's 0-100 scale
-(`pipeline.vision.similarity`). Search is open-set: only persons at or above the threshold
-of the configured false-accept rate (FAR 0.001 by default) are reported, so a stranger gets
-"no match", not the nearest enrolled person.
+(`pipeline.vision.similarity`). Search is open-set: a stranger gets "no match", not the
+nearest enrolled person. The false-accept rate it is set by (FAR 0.001 by default) is that
+of a search: the share of searches for someone not in the group that match anyone. A
+stranger meets every face of the group, so each face is held to a per-pair rate that many
+times smaller (`match_distance`): the larger the group, the closer a face must be.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -34,29 +37,45 @@ def candidates_per_face(max_faces_per_person: int) -> int:
     return TOP_PERSONS * max_faces_per_person
 
 
-def best_persons(hits: Sequence[Hit], mapping: ScoreMapping, threshold: float) -> list[Hit]:
-    """Per person its best hit, the persons at or above `threshold` only, best first."""
+def match_distance(mapping: ScoreMapping, search_far: float, group_faces: int) -> float:
+    """The largest distance at which a search reports a person: the per-pair rate p with
+    which a stranger, compared with `group_faces` faces, matches any of them with
+    probability `search_far` (1 - (1 - p)^n = far, faces taken as independent)."""
+    per_pair = -math.expm1(math.log1p(-search_far) / max(group_faces, 1))
+    return mapping.distance_at(per_pair)
+
+
+def best_persons(hits: Sequence[Hit], max_distance: float = math.inf) -> list[Hit]:
+    """Per person its best hit, the persons within `max_distance` only, best first."""
     best: dict[str, Hit] = {}
     for hit in hits:
         known = best.get(hit.person_id)
         if known is None or hit.similarity > known.similarity:
             best[hit.person_id] = hit
     ranked = sorted(best.values(), key=lambda hit: (-hit.similarity, hit.person_id))
-    return [hit for hit in ranked if score(hit, mapping) >= threshold][:TOP_PERSONS]
+    return [hit for hit in ranked if distance(hit) <= max_distance][:TOP_PERSONS]
+
+
+def distance(hit: Hit) -> float:
+    """Cosine distance, the distance compare's mapping is calibrated on."""
+    return 1.0 - hit.similarity
 
 
 def score(hit: Hit, mapping: ScoreMapping) -> float:
-    """The hit on compare's 0-100 scale (cosine distance = 1 - similarity)."""
-    return mapping.score(1.0 - hit.similarity)
+    """The hit on compare's 0-100 scale."""
+    return mapping.score(distance(hit))
 
 
 def matches(
-    hits: Sequence[Hit], mapping: ScoreMapping, threshold: float, names: Mapping[str, str | None]
+    hits: Sequence[Hit],
+    mapping: ScoreMapping,
+    max_distance: float,
+    names: Mapping[str, str | None],
 ) -> list[PersonMatch]:
     """The persons a query face matches (open set, module docstring), best first."""
     return [
         PersonMatch(
             hit.person_id, names.get(hit.person_id), round(score(hit, mapping), 2), hit.face_id
         )
-        for hit in best_persons(hits, mapping, threshold)
+        for hit in best_persons(hits, max_distance)
     ]

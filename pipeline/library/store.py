@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Select, and_, delete, func, insert, select, update
 
 from pipeline.errors import (
     InvalidRequestError,
@@ -91,6 +91,7 @@ class Library:
         if self._vectors:
             pgvector.prepare(engine)
         self.index: VectorIndex = self._open_index()
+        self._group_faces: dict[tuple[str, str, str], tuple[int, int]] = {}
 
     def _open_index(self) -> VectorIndex:
         backend = self.settings.backend
@@ -385,22 +386,8 @@ class Library:
 
     def descriptors(self, account: str, group_id: str, descriptor_name: str) -> GroupDescriptors:
         """Every descriptor of that name of the group's persons, for exact search."""
-        query = (
-            select(faces.c.face_id, faces.c.person_id, faces.c.descriptor)
-            .join(
-                person_groups,
-                and_(
-                    person_groups.c.account_id == faces.c.account_id,
-                    person_groups.c.person_id == faces.c.person_id,
-                ),
-            )
-            .where(
-                faces.c.account_id == account,
-                person_groups.c.group_id == group_id,
-                faces.c.descriptor_name == descriptor_name,
-            )
-            .order_by(faces.c.face_id)
-        )
+        query = select(faces.c.face_id, faces.c.person_id, faces.c.descriptor)
+        query = _in_group(query, account, group_id, descriptor_name).order_by(faces.c.face_id)
         with self.engine.connect() as connection:
             rows = connection.execute(query).all()
         blobs = [row.descriptor for row in rows]
@@ -410,6 +397,21 @@ class Library:
             person_ids=[row.person_id for row in rows],
             matrix=unpack(blobs, dimensions),
         )
+
+    def group_faces(self, account: str, group_id: str, descriptor_name: str) -> int:
+        """How many faces a search of the group compares each query face with (counted once
+        per library version and process: the match threshold depends on it)."""
+        key = (account, group_id, descriptor_name)
+        version = self.version(account)
+        cached = self._group_faces.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        query = select(func.count()).select_from(faces)
+        query = _in_group(query, account, group_id, descriptor_name)
+        with self.engine.connect() as connection:
+            count = int(connection.execute(query).scalar_one())
+        self._group_faces[key] = (version, count)
+        return count
 
     def version(self, account: str) -> int:
         with self.engine.connect() as connection:
@@ -496,6 +498,21 @@ class Library:
                 set_={"version": library_versions.c.version + 1},
             )
         )
+
+
+def _in_group(query: Select[Any], account: str, group_id: str, descriptor_name: str) -> Select[Any]:
+    """`query` over `faces` narrowed to the group's faces of that descriptor."""
+    return query.join(
+        person_groups,
+        and_(
+            person_groups.c.account_id == faces.c.account_id,
+            person_groups.c.person_id == faces.c.person_id,
+        ),
+    ).where(
+        faces.c.account_id == account,
+        person_groups.c.group_id == group_id,
+        faces.c.descriptor_name == descriptor_name,
+    )
 
 
 def _no_person(person_id: str) -> LibraryNotFoundError:

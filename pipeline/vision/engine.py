@@ -131,14 +131,12 @@ class FaceEngine:
         """The `limit` largest faces, gated and described; attributes are not computed
         (enrolment and search need only the gate's verdict and the descriptor)."""
         gate_only = FaceEngine(self.settings.model_copy(update={"attributes": False}))
-        boxes = detect_faces(image.pixels, self.settings)[:limit]
-        return [
-            DescribedFace(
-                gate_only._analyse_face(image, box),
-                face_embedding(image.pixels, box, self.settings),
-            )
-            for box in boxes
-        ]
+        described = []
+        for box in detect_faces(image.pixels, self.settings)[:limit]:
+            analysis = gate_only._analyse_face(image, box)
+            embedding = face_embedding(image.pixels, box, self.settings, analysis.landmarks)
+            described.append(DescribedFace(analysis, embedding))
+        return described
 
     def largest_face_embedding(self, image: DecodedImage, role: str) -> Embedding:
         """Descriptor of the largest face, as CompareFaces prescribes; `NoFaceError` if none."""

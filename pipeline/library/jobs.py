@@ -21,7 +21,14 @@ from pipeline.errors import (
 )
 from pipeline.imaging import DecodedImage, decode
 from pipeline.library.index import Hit
-from pipeline.library.matching import candidates_per_face, match_distance, matches, score
+from pipeline.library.matching import (
+    candidate_persons,
+    candidates_per_face,
+    match_distance,
+    matches,
+    rank_persons,
+    score,
+)
 from pipeline.settings import Settings
 from pipeline.sources import ImageRef
 from pipeline.vision.engine import DescribedFace, FaceEngine
@@ -125,10 +132,14 @@ def search(
     mapping = score_mapping(descriptor)
     group_faces = library.group_faces(account, group, descriptor) if faces else 0
     max_distance = match_distance(mapping, settings.library.match_far, group_faces)
-    names = library.names(account, {hit.person_id for hits in found for hit in hits})
+    candidates = [candidate_persons(hits) for hits in found]
+    wanted = {hit.person_id for hits in candidates for hit in hits}
+    templates = library.templates(account, wanted, descriptor)
+    ranked = [rank_persons(q, c, templates) for q, c in zip(queries, candidates, strict=True)]
+    names = library.names(account, wanted)
     per_face = []
-    for face, hits in zip(faces, found, strict=True):
-        persons = matches(hits, mapping, max_distance, names)
+    for face, persons_near in zip(faces, ranked, strict=True):
+        persons = matches(persons_near, mapping, max_distance, names)
         per_face.append(
             {
                 **_location(face, decoded),
@@ -140,7 +151,7 @@ def search(
             }
         )
     matched = any(entry["faces"] for entry in per_face)
-    nearest = max((score(hits[0], mapping) for hits in found if hits), default=0.0)
+    nearest = max((score(near[0], mapping) for near in ranked if near), default=0.0)
     qualified = sum(1 for face in faces if face.analysis.qualified)
     result = {
         "code": 200,

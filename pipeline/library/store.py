@@ -398,6 +398,31 @@ class Library:
             matrix=unpack(blobs, dimensions),
         )
 
+    def templates(
+        self, account: str, person_ids: Iterable[str], descriptor_name: str
+    ) -> dict[str, NDArray[np.float32]]:
+        """Each person's template: the normalised mean of its descriptors of that name
+        (`pipeline.library.matching`). Persons with no such face are left out."""
+        wanted = sorted(set(person_ids))
+        if not wanted:
+            return {}
+        query = select(faces.c.person_id, faces.c.descriptor).where(
+            faces.c.account_id == account,
+            faces.c.person_id.in_(wanted),
+            faces.c.descriptor_name == descriptor_name,
+        )
+        by_person: dict[str, list[bytes]] = {}
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                by_person.setdefault(row.person_id, []).append(row.descriptor)
+        templates = {}
+        for person_id, blobs in by_person.items():
+            mean = unpack(blobs, len(blobs[0]) // DESCRIPTOR_DTYPE.itemsize).mean(axis=0)
+            templates[person_id] = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(
+                np.float32
+            )
+        return templates
+
     def group_faces(self, account: str, group_id: str, descriptor_name: str) -> int:
         """How many faces a search of the group compares each query face with (counted once
         per library version and process: the match threshold depends on it)."""

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
+import numpy as np
 import pytest
+from numpy.typing import NDArray
 
 from pipeline.library.index import Hit
-from pipeline.library.matching import best_persons, match_distance
+from pipeline.library.matching import candidate_persons, match_distance, matches, rank_persons
 from pipeline.vision.similarity import ScoreMapping, score_mapping
 
 # Cuts as compare's calibration writes them: each tenfold smaller rate moves less.
@@ -57,13 +60,47 @@ def test_the_shipped_mapping_carries_its_cuts() -> None:
     assert shipped.distance_at(0.0001) < shipped.distance_at(0.001) < shipped.distance_at(0.01)
 
 
-def test_each_person_counts_once_with_its_best_face_and_only_within_the_cut() -> None:
+def test_candidates_are_persons_by_their_nearest_face() -> None:
     hits = [
         Hit(0.70, "1", "ann"),
         Hit(0.60, "2", "bob"),
         Hit(0.55, "3", "ann"),
         Hit(0.30, "4", "cy"),
     ]
-    assert [hit.face_id for hit in best_persons(hits)] == ["1", "2", "4"]
-    # distance 1 - 0.6 = 0.4 is within 0.45; cy's 0.7 is not.
-    assert [hit.person_id for hit in best_persons(hits, max_distance=0.45)] == ["ann", "bob"]
+    assert [hit.face_id for hit in candidate_persons(hits)] == ["1", "2", "4"]
+
+
+def test_persons_are_ranked_by_their_template_not_their_luckiest_face() -> None:
+    """Ann has one face very near the query and one far off; Bob two fairly near: Bob's
+    template is nearer. The reported face is still each person's nearest."""
+    query = _unit([1.0, 0.0, 0.0])
+    ann = [_unit([0.95, 0.31, 0.0]), _unit([0.0, 1.0, 0.0])]
+    bob = [_unit([0.9, 0.0, 0.44]), _unit([0.9, 0.0, -0.44])]
+    hits = [
+        Hit(float(face @ query), f"{person}-{i}", person)
+        for person, person_faces in (("ann", ann), ("bob", bob))
+        for i, face in enumerate(person_faces)
+    ]
+    templates = {"ann": _unit(sum(ann)), "bob": _unit(sum(bob))}
+    ranked = rank_persons(query, candidate_persons(hits), templates)
+    assert [hit.person_id for hit in ranked] == ["bob", "ann"]
+    assert ranked[0].similarity == pytest.approx(1.0)
+    assert ranked[1].face_id == "ann-0"
+    # A person whose faces were deleted meanwhile has no template and is left out.
+    assert [h.person_id for h in rank_persons(query, hits, {"bob": templates["bob"]})] == [
+        "bob",
+        "bob",
+    ]
+
+
+def test_only_persons_within_the_cut_match_and_at_most_five() -> None:
+    ranked = [Hit(0.9 - i / 100, str(i), f"p{i}") for i in range(8)]
+    found = matches(ranked, MAPPING, max_distance=0.125, names={"p0": "Ann"})
+    assert [match.person_id for match in found] == ["p0", "p1", "p2"]
+    assert found[0].name == "Ann"
+    assert len(matches(ranked, MAPPING, max_distance=1.0, names={})) == 5
+
+
+def _unit(values: Any) -> NDArray[np.float32]:
+    vector = np.asarray(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)

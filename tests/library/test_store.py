@@ -236,3 +236,27 @@ def test_pgvector_backend_without_the_extension_is_refused(store: ResultStore) -
         pytest.skip("this store has pgvector")
     with pytest.raises(MissingExtensionError, match="vector extension"):
         Library(store.engine, LibrarySettings(backend="pgvector"))
+
+
+def test_templates_and_group_size_follow_the_library(store: ResultStore, account: str) -> None:
+    """A person's template is the normalised mean of its faces; the count a search's
+    threshold depends on changes as soon as a face is added or deleted."""
+    lib = library(store)
+    rng = np.random.default_rng(9)
+    first, second, other = unit(rng, 3)
+    lib.ensure_person(account, "ann", ["staff"])
+    lib.ensure_person(account, "bob", ["staff", "night"])
+    add(lib, account, "ann", first, "1")
+    dropped = add(lib, account, "ann", second, "2")
+    add(lib, account, "bob", other, "3")
+    assert lib.group_faces(account, "staff", "sface") == 3
+    assert lib.group_faces(account, "night", "sface") == 1
+    assert lib.group_faces(account, "staff", "dlib") == 0
+    templates = lib.templates(account, ["ann", "bob", "nobody"], "sface")
+    assert set(templates) == {"ann", "bob"}
+    mean = (first + second) / np.linalg.norm(first + second)
+    np.testing.assert_allclose(templates["ann"], mean, atol=1e-6)
+    lib.delete_faces(account, "ann", [dropped])
+    assert lib.group_faces(account, "staff", "sface") == 2
+    np.testing.assert_allclose(lib.templates(account, ["ann"], "sface")["ann"], first, atol=1e-6)
+    assert lib.templates(f"{account}-other", ["ann"], "sface") == {}

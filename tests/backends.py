@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,11 +63,19 @@ def postgres_database() -> Iterator[str]:
 
 
 @contextmanager
-def pgvector_database(directory: Path) -> Iterator[str]:
-    """A private PostgreSQL 16 with pgvector (the `pgserver` wheel), stopped afterwards."""
+def pgvector_database(
+    directory: Path, server_settings: Mapping[str, str] | None = None
+) -> Iterator[str]:
+    """A private PostgreSQL 16 with pgvector (the `pgserver` wheel), stopped afterwards;
+    `server_settings` (such as shared_buffers) are set, and the server restarted for them."""
     import pgserver  # noqa: PLC0415 - starts nothing on import, but is slow to import
 
     server = pgserver.get_server(directory, cleanup_mode="stop")
+    if server_settings:
+        for name, value in server_settings.items():
+            server.psql(f"ALTER SYSTEM SET {name} = '{value}'")
+        server.cleanup()
+        server = pgserver.get_server(directory, cleanup_mode="stop")
     try:
         socket_dir = server.get_uri().split("host=", 1)[1]
         yield f"postgresql+psycopg://postgres@/postgres?host={socket_dir}"

@@ -46,11 +46,9 @@ class ScoreMapping:
             raise ValueError("distance_at needs the distances of at least two rates")
         points = sorted((math.log10(float(rate)), cut) for rate, cut in self.distances.items())
         x = math.log10(max(far, 1e-300))
-        (x0, y0), (x1, y1) = points[0], points[1]
-        for (a, ya), (b, yb) in itertools.pairwise(points):
-            (x0, y0), (x1, y1) = (a, ya), (b, yb)
-            if x <= b:
-                break
+        segments = list(itertools.pairwise(points))
+        # The first segment that reaches x, or the last one when x lies beyond them all.
+        (x0, y0), (x1, y1) = next((s for s in segments if x <= s[1][0]), segments[-1])
         return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 

@@ -225,7 +225,7 @@ class LibrarySettings(BaseSettings):
     match_far: float = Field(default=0.001, gt=0.0, lt=1.0)
     backend: SearchBackend = "auto"
     # pgvector's HNSW candidate list per query; higher finds more true neighbours, slower.
-    hnsw_ef_search: int = Field(default=400, ge=10, le=1000)
+    hnsw_ef_search: int = Field(default=200, ge=10, le=1000)
     # Bucket triggers (`facepipe listen`, `/events/*`): JSON list of LibraryPrefix objects.
     prefixes: list[LibraryPrefix] = Field(default_factory=list)
 

@@ -1,7 +1,8 @@
-"""Finding a group's nearest faces: one small interface, two backends.
+"""Finding a group's nearest persons: one small interface, two backends.
 
-`ExactIndex` (the embedded default) multiplies the query descriptors with every descriptor
-of the group, held in memory per process and reloaded when the account's library version
+Both compare a query descriptor with each person's template (`pipeline.library.templates`).
+`ExactIndex` (the embedded default) multiplies the query descriptors with every template of
+the group, held in memory per process and recomputed when the account's library version
 changes. `pipeline.library.pgvector.PgVectorIndex` asks PostgreSQL's pgvector HNSW index
 instead, for libraries that outgrow one worker's memory.
 """
@@ -16,15 +17,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
-    from pipeline.library.store import GroupDescriptors, Library
+    from pipeline.library.store import GroupTemplates, Library
 
 
 @dataclass(frozen=True, order=True)
 class Hit:
-    """One stored face near a query: cosine similarity of the two unit descriptors."""
+    """One person near a query: cosine similarity of the query and the person's template."""
 
     similarity: float
-    face_id: str
     person_id: str
 
 
@@ -39,18 +39,18 @@ class VectorIndex(Protocol):
         queries: NDArray[np.float32],
         limit: int,
     ) -> list[list[Hit]]:
-        """For each query row, up to `limit` faces of the group, most similar first."""
+        """For each query row, up to `limit` persons of the group, most similar first."""
         ...
 
 
 class ExactIndex:
-    """Exact cosine search over the group's descriptors, cached per process (module doc)."""
+    """Exact cosine search over the group's templates, cached per process (module doc)."""
 
     name = "exact"
 
     def __init__(self, library: Library) -> None:
         self.library = library
-        self._cache: dict[tuple[str, str, str], tuple[int, GroupDescriptors]] = {}
+        self._cache: dict[tuple[str, str, str], tuple[int, GroupTemplates]] = {}
         self._lock = threading.Lock()
 
     def nearest(
@@ -62,25 +62,25 @@ class ExactIndex:
         limit: int,
     ) -> list[list[Hit]]:
         group = self._group(account, group_id, descriptor_name)
-        if not group.face_ids or not len(queries):
+        if not group.person_ids or not len(queries):
             return [[] for _ in range(len(queries))]
         similarities = queries.astype(np.float32) @ group.matrix.T
-        count = min(limit, len(group.face_ids))
+        count = min(limit, len(group.person_ids))
         found: list[list[Hit]] = []
         for row in similarities:
             top = np.argpartition(-row, count - 1)[:count]
             top = top[np.argsort(-row[top], kind="stable")]
-            found.append([Hit(float(row[i]), group.face_ids[i], group.person_ids[i]) for i in top])
+            found.append([Hit(float(row[i]), group.person_ids[i]) for i in top])
         return found
 
-    def _group(self, account: str, group_id: str, descriptor_name: str) -> GroupDescriptors:
+    def _group(self, account: str, group_id: str, descriptor_name: str) -> GroupTemplates:
         key = (account, group_id, descriptor_name)
         version = self.library.version(account)
         with self._lock:
             cached = self._cache.get(key)
             if cached is not None and cached[0] == version:
                 return cached[1]
-        group = self.library.descriptors(account, group_id, descriptor_name)
+        group = self.library.group_templates(account, group_id, descriptor_name)
         with self._lock:
             self._cache[key] = (version, group)
         return group

@@ -21,14 +21,7 @@ from pipeline.errors import (
 )
 from pipeline.imaging import DecodedImage, decode
 from pipeline.library.index import Hit
-from pipeline.library.matching import (
-    candidate_persons,
-    candidates_per_face,
-    match_distance,
-    matches,
-    rank_persons,
-    score,
-)
+from pipeline.library.matching import TOP_PERSONS, match_distance, matches, score
 from pipeline.settings import Settings
 from pipeline.sources import ImageRef
 from pipeline.vision.engine import DescribedFace, FaceEngine
@@ -119,27 +112,19 @@ def search(
     descriptor = settings.engine.descriptor
     queries = np.array([face.embedding for face in faces], dtype=np.float32)
     found: list[list[Hit]] = (
-        library.index.nearest(
-            account,
-            group,
-            descriptor,
-            queries,
-            candidates_per_face(settings.library.max_faces_per_person),
-        )
-        if faces
-        else []
+        library.index.nearest(account, group, descriptor, queries, TOP_PERSONS) if faces else []
     )
     mapping = score_mapping(descriptor)
     group_faces = library.group_faces(account, group, descriptor) if faces else 0
     max_distance = match_distance(mapping, settings.library.match_far, group_faces)
-    candidates = [candidate_persons(hits) for hits in found]
-    wanted = {hit.person_id for hits in candidates for hit in hits}
-    templates = library.templates(account, wanted, descriptor)
-    ranked = [rank_persons(q, c, templates) for q, c in zip(queries, candidates, strict=True)]
+    wanted = {hit.person_id for hits in found for hit in hits}
+    enrolled = library.person_descriptors(account, wanted, descriptor)
     names = library.names(account, wanted)
     per_face = []
-    for face, persons_near in zip(faces, ranked, strict=True):
-        persons = matches(persons_near, mapping, max_distance, names)
+    for face, query, nearest in zip(faces, queries, found, strict=True):
+        persons = matches(
+            query, nearest, mapping, max_distance=max_distance, enrolled=enrolled, names=names
+        )
         per_face.append(
             {
                 **_location(face, decoded),
@@ -151,7 +136,7 @@ def search(
             }
         )
     matched = any(entry["faces"] for entry in per_face)
-    nearest = max((score(near[0], mapping) for near in ranked if near), default=0.0)
+    best = max((score(hits[0], mapping) for hits in found if hits), default=0.0)
     qualified = sum(1 for face in faces if face.analysis.qualified)
     result = {
         "code": 200,
@@ -165,7 +150,7 @@ def search(
                 "scene": SCENE,
                 "suggestion": "review" if matched else "pass",
                 "label": "sface" if matched else "normal",
-                "rate": round(nearest, 2),
+                "rate": round(best, 2),
                 "sfaceData": per_face,
             }
         ],

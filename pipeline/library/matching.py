@@ -1,10 +1,9 @@
-"""From a query face's nearest stored faces to the persons it matches.
+"""From a query face's nearest persons to the persons it matches.
 
-The nearest faces name the candidate persons; each candidate is then scored by its
-template, the normalised mean of all its descriptors, which judges a person by every photo
-enrolled rather than by its luckiest one (rank-1 on the `identities/` crops: 94% against
-90% for the best single face, `python -m bench.search`). Similarities are reported on
-compare's 0-100 scale (`pipeline.vision.similarity`).
+The index (`pipeline.library.index`) ranks the group's persons by their template
+(`pipeline.library.templates`); a match reports the person's template similarity on
+compare's 0-100 scale (`pipeline.vision.similarity`) and the person's face most similar
+to the query.
 
 Search is open-set: a stranger gets "no match", not the nearest enrolled person. The
 false-accept rate it is set by (FAR 0.001 by default) is that of a search: the share of
@@ -23,12 +22,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pipeline.library.index import Hit
+from pipeline.library.templates import PersonDescriptors
 from pipeline.vision.similarity import ScoreMapping
 
 # Persons reported per query face, best first (the documented "top 5").
 TOP_PERSONS = 5
-# Persons whose templates are compared, per query face: those with the nearest faces.
-CANDIDATE_PERSONS = 2 * TOP_PERSONS
 
 
 @dataclass(frozen=True)
@@ -41,45 +39,12 @@ class PersonMatch:
     face_id: str
 
 
-def candidates_per_face(max_faces_per_person: int) -> int:
-    """How many nearest faces to fetch so that TOP_PERSONS distinct persons are among them
-    even when each has all its faces nearer than the next person's."""
-    return TOP_PERSONS * max_faces_per_person
-
-
 def match_distance(mapping: ScoreMapping, search_far: float, group_faces: int) -> float:
     """The largest distance at which a search reports a person: the per-pair rate p with
     which a stranger, compared with `group_faces` faces, matches any of them with
     probability `search_far` (1 - (1 - p)^n = far, faces taken as independent)."""
     per_pair = -math.expm1(math.log1p(-search_far) / max(group_faces, 1))
     return mapping.distance_at(per_pair)
-
-
-def candidate_persons(hits: Sequence[Hit]) -> list[Hit]:
-    """Per person its most similar face, for the CANDIDATE_PERSONS nearest persons."""
-    best: dict[str, Hit] = {}
-    for hit in hits:
-        known = best.get(hit.person_id)
-        if known is None or hit.similarity > known.similarity:
-            best[hit.person_id] = hit
-    ranked = sorted(best.values(), key=lambda hit: (-hit.similarity, hit.person_id))
-    return ranked[:CANDIDATE_PERSONS]
-
-
-def rank_persons(
-    query: NDArray[np.float32],
-    candidates: Sequence[Hit],
-    templates: Mapping[str, NDArray[np.float32]],
-) -> list[Hit]:
-    """The candidates re-scored by their templates, best first: each a Hit whose similarity
-    is the template's and whose face is the person's most similar one. A candidate without
-    a template (its faces deleted meanwhile) is dropped."""
-    scored = [
-        Hit(float(np.dot(templates[hit.person_id], query)), hit.face_id, hit.person_id)
-        for hit in candidates
-        if hit.person_id in templates
-    ]
-    return sorted(scored, key=lambda hit: (-hit.similarity, hit.person_id))
 
 
 def distance(hit: Hit) -> float:
@@ -93,16 +58,24 @@ def score(hit: Hit, mapping: ScoreMapping) -> float:
 
 
 def matches(
-    ranked: Sequence[Hit],
+    query: NDArray[np.float32],
+    nearest: Sequence[Hit],
     mapping: ScoreMapping,
+    *,
     max_distance: float,
+    enrolled: Mapping[str, PersonDescriptors],
     names: Mapping[str, str | None],
 ) -> list[PersonMatch]:
-    """The persons (`rank_persons`) a query face matches (open set), at most TOP_PERSONS."""
+    """The persons among `nearest` (the index's, best first) the query face matches (open
+    set), at most TOP_PERSONS. A person without descriptors in `enrolled` (its faces deleted
+    since the index answered) is left out."""
     return [
         PersonMatch(
-            hit.person_id, names.get(hit.person_id), round(score(hit, mapping), 2), hit.face_id
+            hit.person_id,
+            names.get(hit.person_id),
+            round(score(hit, mapping), 2),
+            enrolled[hit.person_id].nearest_face(query),
         )
-        for hit in ranked
-        if distance(hit) <= max_distance
+        for hit in nearest
+        if distance(hit) <= max_distance and hit.person_id in enrolled
     ][:TOP_PERSONS]

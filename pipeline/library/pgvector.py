@@ -1,15 +1,20 @@
 """pgvector: 1:N search in the store's own PostgreSQL, for libraries larger than one worker.
 
-The descriptors are copied into `face_vectors` (a `vector` column with an HNSW index for
-cosine distance), kept in step by `Library` in the transaction of each change and removed by
-`ON DELETE CASCADE` with their face. The table belongs to this backend, not to the Alembic
-schema: it can only exist where the extension does, and `prepare` creates it (and fills it
-from the stored descriptors) the first time a service or worker starts with the extension.
+The index holds one vector per person and descriptor name, the person's template
+(`pipeline.library.templates`), in `person_templates`: a `vector` column with an HNSW index
+for cosine distance. Search ranks persons by their template, so indexing templates finds
+the same persons as indexing every face would, in a graph a fraction of the size (a
+million faces of 200,000 persons: 200,000 nodes), which is what keeps a large library
+within the latency target (docs/search.md). `Library` rewrites a person's row in the
+transaction of each change to its faces. The table belongs to this backend, not to the
+Alembic schema: it can only exist where the extension does, and `prepare` creates it (and
+fills it from the stored descriptors) the first time a service or worker starts with the
+extension.
 
-HNSW answers "nearest faces of the whole account"; the group is a filter applied to what the
-index returns. When that leaves fewer faces than were asked for while the group has more, the
-same query runs again without the index (exact, slower), so a small group in a large account
-is still searched completely.
+HNSW answers "nearest persons of the whole account"; the group is a filter applied to what
+the index returns. When that leaves fewer persons than were asked for while the group has
+more, the same query runs again without the index (exact, slower), so a small group in a
+large account is still searched completely.
 """
 
 from __future__ import annotations
@@ -22,12 +27,15 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, text
 
 from pipeline.library.index import Hit
+from pipeline.library.templates import person_templates, unpack
 
 logger = logging.getLogger(__name__)
 
 # Both descriptors facepipe ships (SFace, dlib) have 128 dimensions.
 DIMENSIONS: Final = 128
-TABLE: Final = "face_vectors"
+TABLE: Final = "person_templates"
+# The table of an earlier layout that indexed every face; `prepare` drops it.
+_FACE_TABLE: Final = "face_vectors"
 # The HNSW graph's build options (pgvector's defaults are m 16, ef_construction 64).
 HNSW_OPTIONS: Final = "m = 32, ef_construction = 128"
 BACKFILL_BATCH: Final = 1000
@@ -38,18 +46,21 @@ CREATE_INDEX: Final = f"""CREATE INDEX IF NOT EXISTS {INDEX} ON {TABLE}
 
 _CREATE = (
     "CREATE EXTENSION IF NOT EXISTS vector",
+    f"DROP TABLE IF EXISTS {_FACE_TABLE}",
     f"""CREATE TABLE IF NOT EXISTS {TABLE} (
-        face_id varchar(20) PRIMARY KEY REFERENCES faces(face_id) ON DELETE CASCADE,
         account_id varchar(64) NOT NULL,
         person_id varchar(32) NOT NULL,
         descriptor_name varchar(16) NOT NULL,
-        embedding vector({DIMENSIONS}) NOT NULL
+        embedding vector({DIMENSIONS}) NOT NULL,
+        PRIMARY KEY (account_id, person_id, descriptor_name),
+        FOREIGN KEY (account_id, person_id) REFERENCES persons (account_id, person_id)
+            ON DELETE CASCADE
     )""",
     CREATE_INDEX,
 )
 
 _NEAREST = f"""
-    SELECT v.face_id, v.person_id, 1 - (v.embedding <=> CAST(:query AS vector)) AS similarity
+    SELECT v.person_id, 1 - (v.embedding <=> CAST(:query AS vector)) AS similarity
     FROM {TABLE} v
     WHERE v.account_id = :account AND v.descriptor_name = :name
       AND EXISTS (SELECT 1 FROM person_groups g WHERE g.account_id = v.account_id
@@ -62,6 +73,17 @@ _GROUP_SIZE = f"""
     SELECT count(*) FROM {TABLE} v JOIN person_groups g
       ON g.account_id = v.account_id AND g.person_id = v.person_id
     WHERE v.account_id = :account AND g.group_id = :group AND v.descriptor_name = :name
+"""
+
+_UPSERT = f"""
+    INSERT INTO {TABLE} VALUES (:account, :person, :name, CAST(:embedding AS vector))
+    ON CONFLICT (account_id, person_id, descriptor_name)
+    DO UPDATE SET embedding = EXCLUDED.embedding
+"""
+
+_DELETE = f"""
+    DELETE FROM {TABLE}
+    WHERE account_id = :account AND person_id = :person AND descriptor_name = :name
 """
 
 
@@ -77,38 +99,34 @@ def available(engine: Engine) -> bool:
 
 
 def prepare(engine: Engine) -> None:
-    """Create the extension, table and index if needed, and copy in missing descriptors."""
+    """Create the extension, table and index if needed, and index the persons missing."""
     with engine.begin() as connection:
         for statement in _CREATE:
             connection.execute(text(statement))
     with engine.begin() as connection:
-        missing = connection.execute(
+        rows = connection.execute(
             text(
-                f"""SELECT f.face_id, f.account_id, f.person_id, f.descriptor_name,
-                       f.descriptor FROM faces f
-                    WHERE NOT EXISTS (SELECT 1 FROM {TABLE} v WHERE v.face_id = f.face_id)"""
+                f"""SELECT f.account_id, f.person_id, f.descriptor_name, f.descriptor
+                    FROM faces f WHERE NOT EXISTS (
+                        SELECT 1 FROM {TABLE} v WHERE v.account_id = f.account_id
+                        AND v.person_id = f.person_id
+                        AND v.descriptor_name = f.descriptor_name)
+                    ORDER BY f.account_id, f.person_id, f.descriptor_name"""
             )
         ).all()
+        keys = [(row.account_id, row.person_id, row.descriptor_name) for row in rows]
+        missing = person_templates(keys, unpack([row.descriptor for row in rows]))
         for start in range(0, len(missing), BACKFILL_BATCH):
-            rows = missing[start : start + BACKFILL_BATCH]
+            batch = missing[start : start + BACKFILL_BATCH]
             connection.execute(
-                text(
-                    f"INSERT INTO {TABLE} VALUES "
-                    "(:face_id, :account_id, :person_id, :name, CAST(:embedding AS vector))"
-                ),
+                text(_UPSERT),
                 [
-                    {
-                        "face_id": row.face_id,
-                        "account_id": row.account_id,
-                        "person_id": row.person_id,
-                        "name": row.descriptor_name,
-                        "embedding": literal(np.frombuffer(row.descriptor, dtype="<f4")),
-                    }
-                    for row in rows
+                    {"account": a, "person": p, "name": n, "embedding": literal(template)}
+                    for (a, p, n), template in batch
                 ],
             )
     if missing:
-        logger.info("pgvector: copied %d stored descriptors into %s", len(missing), TABLE)
+        logger.info("pgvector: indexed %d persons' templates in %s", len(missing), TABLE)
 
 
 def literal(vector: NDArray[Any]) -> str:
@@ -116,33 +134,25 @@ def literal(vector: NDArray[Any]) -> str:
     return "[" + ",".join(f"{float(value):.7g}" for value in vector) + "]"
 
 
-def insert_vector(
+def store_template(
     connection: Connection,
     *,
-    face_id: str,
     account_id: str,
     person_id: str,
     descriptor_name: str,
-    unit: NDArray[Any],
+    template: NDArray[Any] | None,
 ) -> None:
-    """Index one new face, in the transaction that stores it."""
-    connection.execute(
-        text(
-            f"INSERT INTO {TABLE} VALUES "
-            "(:face_id, :account_id, :person_id, :name, CAST(:embedding AS vector))"
-        ),
-        {
-            "face_id": face_id,
-            "account_id": account_id,
-            "person_id": person_id,
-            "name": descriptor_name,
-            "embedding": literal(unit),
-        },
-    )
+    """Index the person's new template, in the transaction that changed its faces; None
+    (no face of that descriptor left) removes it."""
+    key = {"account": account_id, "person": person_id, "name": descriptor_name}
+    if template is None:
+        connection.execute(text(_DELETE), key)
+    else:
+        connection.execute(text(_UPSERT), {**key, "embedding": literal(template)})
 
 
 class PgVectorIndex:
-    """Nearest faces from pgvector's HNSW index (module docstring)."""
+    """Nearest persons from pgvector's HNSW index of templates (module docstring)."""
 
     name = "pgvector"
 
@@ -177,7 +187,7 @@ class PgVectorIndex:
 
     def _hits(self, connection: Connection, bound: dict[str, Any]) -> list[Hit]:
         rows = connection.execute(text(_NEAREST), bound)
-        return [Hit(float(row.similarity), row.face_id, row.person_id) for row in rows]
+        return [Hit(float(row.similarity), row.person_id) for row in rows]
 
     def _exact(self, connection: Connection, bound: dict[str, Any]) -> list[Hit]:
         connection.execute(text("SET LOCAL enable_indexscan = off"))

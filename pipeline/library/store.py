@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -28,14 +29,19 @@ from pipeline.errors import (
 )
 from pipeline.library import pgvector
 from pipeline.library.index import ExactIndex, VectorIndex
+from pipeline.library.templates import (
+    DESCRIPTOR_DTYPE,
+    PersonDescriptors,
+    person_templates,
+    template,
+    unpack,
+)
 from pipeline.settings import LibrarySettings
 from pipeline.store.engine import upsert_for
 from pipeline.store.schema import face_groups, faces, library_versions, person_groups, persons
 
 logger = logging.getLogger(__name__)
 
-# Descriptors are stored as little-endian float32 unit vectors.
-DESCRIPTOR_DTYPE = np.dtype("<f4")
 FACE_ID_BITS = 53
 
 
@@ -57,10 +63,10 @@ class StoredFace:
 
 
 @dataclass(frozen=True)
-class GroupDescriptors:
-    """Every descriptor of one name in a group: row i of `matrix` is `face_ids[i]`'s."""
+class GroupTemplates:
+    """The templates of one descriptor name of a group's persons: row i of `matrix` is
+    `person_ids[i]`'s."""
 
-    face_ids: list[str]
     person_ids: list[str]
     matrix: NDArray[np.float32]
 
@@ -68,14 +74,6 @@ class GroupDescriptors:
 def _unit(descriptor: NDArray[Any]) -> NDArray[np.float64]:
     vector = np.asarray(descriptor, dtype=np.float64)
     return vector / np.linalg.norm(vector)
-
-
-def unpack(blobs: Sequence[bytes], dimensions: int) -> NDArray[np.float32]:
-    """Stored descriptors as the rows of one float32 matrix."""
-    if not blobs:
-        return np.zeros((0, dimensions), dtype=np.float32)
-    joined = np.frombuffer(b"".join(blobs), dtype=DESCRIPTOR_DTYPE)
-    return joined.reshape(len(blobs), -1).astype(np.float32)
 
 
 class Library:
@@ -339,15 +337,7 @@ class Library:
                     created_at=datetime.now(UTC),
                 )
             )
-            if self._vectors:
-                pgvector.insert_vector(
-                    connection,
-                    face_id=face_id,
-                    account_id=account,
-                    person_id=person_id,
-                    descriptor_name=descriptor_name,
-                    unit=unit,
-                )
+            self._index_person(connection, account, person_id, [descriptor_name])
             self._bump(connection, account)
             return face_id
 
@@ -379,49 +369,54 @@ class Library:
                 faces.c.person_id == person_id,
                 faces.c.face_id.in_(list(face_ids)),
             )
-            found = list(connection.execute(select(faces.c.face_id).where(where)).scalars())
+            found = connection.execute(
+                select(faces.c.face_id, faces.c.descriptor_name).where(where)
+            ).all()
             connection.execute(delete(faces).where(where))
+            names = sorted({row.descriptor_name for row in found})
+            self._index_person(connection, account, person_id, names)
             self._bump(connection, account)
-            return found
+            return [row.face_id for row in found]
 
-    def descriptors(self, account: str, group_id: str, descriptor_name: str) -> GroupDescriptors:
-        """Every descriptor of that name of the group's persons, for exact search."""
-        query = select(faces.c.face_id, faces.c.person_id, faces.c.descriptor)
-        query = _in_group(query, account, group_id, descriptor_name).order_by(faces.c.face_id)
+    def group_templates(self, account: str, group_id: str, descriptor_name: str) -> GroupTemplates:
+        """The template of each of the group's persons with faces of that descriptor name,
+        for exact search."""
+        query = select(faces.c.person_id, faces.c.descriptor)
+        query = _in_group(query, account, group_id, descriptor_name)
         with self.engine.connect() as connection:
-            rows = connection.execute(query).all()
-        blobs = [row.descriptor for row in rows]
-        dimensions = len(blobs[0]) // DESCRIPTOR_DTYPE.itemsize if blobs else 0
-        return GroupDescriptors(
-            face_ids=[row.face_id for row in rows],
-            person_ids=[row.person_id for row in rows],
-            matrix=unpack(blobs, dimensions),
+            rows = connection.execute(query.order_by(faces.c.person_id)).all()
+        matrix = unpack([row.descriptor for row in rows])
+        found = person_templates([row.person_id for row in rows], matrix)
+        return GroupTemplates(
+            person_ids=[person_id for person_id, _ in found],
+            matrix=np.stack([vector for _, vector in found])
+            if found
+            else np.zeros((0, 0), np.float32),
         )
 
-    def templates(
+    def person_descriptors(
         self, account: str, person_ids: Iterable[str], descriptor_name: str
-    ) -> dict[str, NDArray[np.float32]]:
-        """Each person's template: the normalised mean of its descriptors of that name
-        (`pipeline.library.matching`). Persons with no such face are left out."""
+    ) -> dict[str, PersonDescriptors]:
+        """The descriptors of that name of each of these persons; persons with none (their
+        faces deleted meanwhile) are left out."""
         wanted = sorted(set(person_ids))
         if not wanted:
             return {}
-        query = select(faces.c.person_id, faces.c.descriptor).where(
+        query = select(faces.c.person_id, faces.c.face_id, faces.c.descriptor).where(
             faces.c.account_id == account,
             faces.c.person_id.in_(wanted),
             faces.c.descriptor_name == descriptor_name,
         )
-        by_person: dict[str, list[bytes]] = {}
         with self.engine.connect() as connection:
-            for row in connection.execute(query):
-                by_person.setdefault(row.person_id, []).append(row.descriptor)
-        templates = {}
-        for person_id, blobs in by_person.items():
-            mean = unpack(blobs, len(blobs[0]) // DESCRIPTOR_DTYPE.itemsize).mean(axis=0)
-            templates[person_id] = (mean / max(float(np.linalg.norm(mean)), 1e-12)).astype(
-                np.float32
+            rows = connection.execute(query.order_by(faces.c.person_id, faces.c.face_id)).all()
+        matrix = unpack([row.descriptor for row in rows])
+        found: dict[str, PersonDescriptors] = {}
+        for person_id, run in groupby(range(len(rows)), key=lambda i: rows[i].person_id):
+            indices = list(run)
+            found[person_id] = PersonDescriptors(
+                [rows[i].face_id for i in indices], matrix[indices[0] : indices[-1] + 1]
             )
-        return templates
+        return found
 
     def group_faces(self, account: str, group_id: str, descriptor_name: str) -> int:
         """How many faces a search of the group compares each query face with (counted once
@@ -514,6 +509,29 @@ class Library:
                         face_groups.c.account_id == account, face_groups.c.group_id == group
                     )
                 )
+
+    def _index_person(
+        self, connection: Connection, account: str, person_id: str, names: Sequence[str]
+    ) -> None:
+        """Rewrite the person's templates of these descriptor names in pgvector's index."""
+        if not self._vectors:
+            return
+        for name in names:
+            blobs = connection.execute(
+                select(faces.c.descriptor).where(
+                    faces.c.account_id == account,
+                    faces.c.person_id == person_id,
+                    faces.c.descriptor_name == name,
+                )
+            ).scalars()
+            matrix = unpack(list(blobs))
+            pgvector.store_template(
+                connection,
+                account_id=account,
+                person_id=person_id,
+                descriptor_name=name,
+                template=template(matrix) if len(matrix) else None,
+            )
 
     def _bump(self, connection: Connection, account: str) -> None:
         statement = self._upsert(library_versions).values(account_id=account, version=1)

@@ -10,7 +10,8 @@ import pytest
 from numpy.typing import NDArray
 
 from pipeline.library.index import Hit
-from pipeline.library.matching import candidate_persons, match_distance, matches, rank_persons
+from pipeline.library.matching import match_distance, matches
+from pipeline.library.templates import PersonDescriptors, person_templates, template
 from pipeline.vision.similarity import ScoreMapping, score_mapping
 
 # Cuts as compare's calibration writes them: each tenfold smaller rate moves less.
@@ -60,45 +61,39 @@ def test_the_shipped_mapping_carries_its_cuts() -> None:
     assert shipped.distance_at(0.0001) < shipped.distance_at(0.001) < shipped.distance_at(0.01)
 
 
-def test_candidates_are_persons_by_their_nearest_face() -> None:
-    hits = [
-        Hit(0.70, "1", "ann"),
-        Hit(0.60, "2", "bob"),
-        Hit(0.55, "3", "ann"),
-        Hit(0.30, "4", "cy"),
-    ]
-    assert [hit.face_id for hit in candidate_persons(hits)] == ["1", "2", "4"]
-
-
-def test_persons_are_ranked_by_their_template_not_their_luckiest_face() -> None:
+def test_a_template_is_the_unit_mean_of_a_persons_faces() -> None:
     """Ann has one face very near the query and one far off; Bob two fairly near: Bob's
-    template is nearer. The reported face is still each person's nearest."""
+    template is nearer, so search ranks him first."""
     query = _unit([1.0, 0.0, 0.0])
     ann = [_unit([0.95, 0.31, 0.0]), _unit([0.0, 1.0, 0.0])]
     bob = [_unit([0.9, 0.0, 0.44]), _unit([0.9, 0.0, -0.44])]
-    hits = [
-        Hit(float(face @ query), f"{person}-{i}", person)
-        for person, person_faces in (("ann", ann), ("bob", bob))
-        for i, face in enumerate(person_faces)
-    ]
-    templates = {"ann": _unit(sum(ann)), "bob": _unit(sum(bob))}
-    ranked = rank_persons(query, candidate_persons(hits), templates)
-    assert [hit.person_id for hit in ranked] == ["bob", "ann"]
-    assert ranked[0].similarity == pytest.approx(1.0)
-    assert ranked[1].face_id == "ann-0"
-    # A person whose faces were deleted meanwhile has no template and is left out.
-    assert [h.person_id for h in rank_persons(query, hits, {"bob": templates["bob"]})] == [
-        "bob",
-        "bob",
-    ]
+    found = dict(person_templates(["ann", "ann", "bob", "bob"], np.array(ann + bob)))
+    assert found["bob"] @ query == pytest.approx(1.0)
+    assert found["ann"] @ query < found["bob"] @ query
+    np.testing.assert_allclose(found["ann"], _unit(ann[0] + ann[1]), atol=1e-6)
+    assert np.linalg.norm(template(np.array([ann[0], -ann[0]]))) == 0.0
+
+
+def test_the_reported_face_is_the_persons_nearest() -> None:
+    faces = PersonDescriptors(["far", "near"], np.array([_unit([0, 1, 0]), _unit([1, 0.1, 0])]))
+    assert faces.nearest_face(_unit([1.0, 0.0, 0.0])) == "near"
 
 
 def test_only_persons_within_the_cut_match_and_at_most_five() -> None:
-    ranked = [Hit(0.9 - i / 100, str(i), f"p{i}") for i in range(8)]
-    found = matches(ranked, MAPPING, max_distance=0.125, names={"p0": "Ann"})
+    query = _unit([1.0, 0.0, 0.0])
+    nearest = [Hit(0.9 - i / 100, f"p{i}") for i in range(8)]
+    enrolled = {f"p{i}": PersonDescriptors([str(i)], query[None, :]) for i in range(8)}
+    found = matches(
+        query, nearest, MAPPING, max_distance=0.125, enrolled=enrolled, names={"p0": "Ann"}
+    )
     assert [match.person_id for match in found] == ["p0", "p1", "p2"]
     assert found[0].name == "Ann"
-    assert len(matches(ranked, MAPPING, max_distance=1.0, names={})) == 5
+    assert found[0].face_id == "0"
+    assert len(matches(query, nearest, MAPPING, max_distance=1.0, enrolled=enrolled, names={})) == 5
+    # A person whose faces were deleted since the index answered is left out.
+    del enrolled["p1"]
+    found = matches(query, nearest, MAPPING, max_distance=0.125, enrolled=enrolled, names={})
+    assert [match.person_id for match in found] == ["p0", "p2"]
 
 
 def _unit(values: Any) -> NDArray[np.float32]:

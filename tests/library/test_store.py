@@ -99,7 +99,8 @@ def test_a_person_from_creation_to_deletion(store: ResultStore, account: str) ->
         lib.person(account, "ann")
     # `night` lost its only person and is gone; `staff` still has bob.
     assert lib.groups(account) == ["staff"]
-    assert lib.descriptors(account, "staff", "sface").face_ids == []
+    assert lib.group_templates(account, "staff", "sface").person_ids == []
+    assert _indexed(store, lib, account) == []
 
 
 def test_a_person_id_is_added_once(store: ResultStore, account: str) -> None:
@@ -166,13 +167,13 @@ def test_deleted_faces_leave_no_descriptor(store: ResultStore, account: str) -> 
         add(lib, account, "ann", vectors[1], "e2"),
     )
     assert lib.delete_faces(account, "ann", [dropped, "123"]) == [dropped]
-    assert lib.descriptors(account, "staff", "sface").face_ids == [kept]
+    assert list(lib.person_descriptors(account, ["ann"], "sface")["ann"].face_ids) == [kept]
     (hits,) = lib.index.nearest(account, "staff", "sface", vectors[1][None, :], 5)
-    assert [hit.face_id for hit in hits] == [kept]
-    if lib.index.name == "pgvector":
-        with store.engine.connect() as connection:
-            rows = connection.execute(text("SELECT face_id FROM face_vectors")).scalars()
-            assert dropped not in set(rows)
+    # What is left of ann is her kept face alone.
+    assert hits[0].similarity == pytest.approx(float(vectors[0] @ vectors[1]), abs=1e-5)
+    assert lib.delete_faces(account, "ann", [kept]) == [kept]
+    assert lib.index.nearest(account, "staff", "sface", vectors[1][None, :], 5) == [[]]
+    assert _indexed(store, lib, account) == []
 
 
 def test_search_sees_each_change_of_the_library(store: ResultStore, account: str) -> None:
@@ -224,7 +225,7 @@ def test_pgvector_agrees_with_exact_search(store: ResultStore, account: str) -> 
     exact = ExactIndex(lib).nearest(account, "all", "sface", queries, 5)
     approximate = lib.index.nearest(account, "all", "sface", queries, 5)
     shared = sum(
-        len({hit.face_id for hit in a} & {hit.face_id for hit in e})
+        len({hit.person_id for hit in a} & {hit.person_id for hit in e})
         for a, e in zip(approximate, exact, strict=True)
     )
     assert shared / (5 * len(queries)) >= 0.99
@@ -239,8 +240,8 @@ def test_pgvector_backend_without_the_extension_is_refused(store: ResultStore) -
 
 
 def test_templates_and_group_size_follow_the_library(store: ResultStore, account: str) -> None:
-    """A person's template is the normalised mean of its faces; the count a search's
-    threshold depends on changes as soon as a face is added or deleted."""
+    """A person's template is the normalised mean of its faces, on both backends; the count
+    a search's threshold depends on changes as soon as a face is added or deleted."""
     lib = library(store)
     rng = np.random.default_rng(9)
     first, second, other = unit(rng, 3)
@@ -252,11 +253,51 @@ def test_templates_and_group_size_follow_the_library(store: ResultStore, account
     assert lib.group_faces(account, "staff", "sface") == 3
     assert lib.group_faces(account, "night", "sface") == 1
     assert lib.group_faces(account, "staff", "dlib") == 0
-    templates = lib.templates(account, ["ann", "bob", "nobody"], "sface")
-    assert set(templates) == {"ann", "bob"}
+    enrolled = lib.person_descriptors(account, ["ann", "bob", "nobody"], "sface")
+    assert set(enrolled) == {"ann", "bob"}
+    assert len(enrolled["ann"].face_ids) == 2
     mean = (first + second) / np.linalg.norm(first + second)
-    np.testing.assert_allclose(templates["ann"], mean, atol=1e-6)
+    (hits,) = lib.index.nearest(account, "staff", "sface", mean[None, :], 5)
+    assert [hit.person_id for hit in hits] == ["ann", "bob"]
+    assert hits[0].similarity == pytest.approx(1.0, abs=1e-5)
     lib.delete_faces(account, "ann", [dropped])
     assert lib.group_faces(account, "staff", "sface") == 2
-    np.testing.assert_allclose(lib.templates(account, ["ann"], "sface")["ann"], first, atol=1e-6)
-    assert lib.templates(f"{account}-other", ["ann"], "sface") == {}
+    (hits,) = lib.index.nearest(account, "staff", "sface", first[None, :], 1)
+    assert hits[0].similarity == pytest.approx(1.0, abs=1e-5)
+    assert lib.person_descriptors(f"{account}-other", ["ann"], "sface") == {}
+    assert sorted(_indexed(store, lib, account)) == (
+        ["ann", "bob"] if lib.index.name == "pgvector" else []
+    )
+
+
+def _indexed(store: ResultStore, lib: Library, account: str) -> list[str]:
+    """The persons of the account in pgvector's table (none without the extension)."""
+    if lib.index.name != "pgvector":
+        return []
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT person_id FROM person_templates WHERE account_id = :a"), {"a": account}
+        )
+        return list(rows.scalars())
+
+
+def test_pgvector_indexes_the_persons_stored_before_it(store: ResultStore, account: str) -> None:
+    """A store that gains the extension (or comes from the layout that indexed faces) has
+    its persons indexed by the first Library that starts on it."""
+    lib = library(store)
+    if lib.index.name != "pgvector":
+        pytest.skip("the store has no pgvector")
+    vectors = unit(np.random.default_rng(10), 2)
+    lib.ensure_person(account, "ann", ["staff"])
+    add(lib, account, "ann", vectors[0], "1")
+    add(lib, account, "ann", vectors[1], "2")
+    with store.engine.begin() as connection:
+        connection.execute(
+            text("DELETE FROM person_templates WHERE account_id = :a"), {"a": account}
+        )
+    assert lib.index.nearest(account, "staff", "sface", vectors[:1], 5) == [[]]
+    reopened = library(store)
+    mean = (vectors[0] + vectors[1]) / np.linalg.norm(vectors[0] + vectors[1])
+    (hits,) = reopened.index.nearest(account, "staff", "sface", mean[None, :], 5)
+    assert [hit.person_id for hit in hits] == ["ann"]
+    assert hits[0].similarity == pytest.approx(1.0, abs=1e-5)

@@ -120,10 +120,12 @@ def _claimed(task: Task[Any, Any], task_id: str, step: Step) -> str:
     except SoftTimeLimitExceeded:
         limit = rt.settings.worker.soft_time_limit
         return _fail(rt, record, delivery, ProcessingTimeoutError(f"took longer than {limit} s"))
-    except Exception as exc:
+    except Exception:
         # A bug: stored as a failed result (visible, nothing lost) rather than retried forever.
         logger.exception("job %s failed unexpectedly", task_id)
-        return _fail(rt, record, delivery, InternalError(f"{type(exc).__name__}: {exc}"))
+        # The stored message is read by API clients: the details stay in the worker's log.
+        internal = InternalError("internal error; the worker log has the details")
+        return _fail(rt, record, delivery, internal)
 
 
 def _analyse(rt: Runtime, record: JobRecord, delivery: str) -> str:

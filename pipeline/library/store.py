@@ -121,12 +121,11 @@ class Library:
         """A new person in `group_ids`; groups that do not exist yet are created."""
         now = datetime.now(UTC)
         with self.engine.begin() as connection:
-            if self._person_exists(connection, account, person_id):
-                raise InvalidRequestError(
-                    f"person {person_id!r} exists; change it with /green/sface/person/update"
-                )
-            connection.execute(
-                insert(persons).values(
+            # ON CONFLICT rather than a look first: two requests adding the same id at once
+            # must give one person and one "exists", not a constraint violation.
+            added = connection.execute(
+                self._upsert(persons)
+                .values(
                     account_id=account,
                     person_id=person_id,
                     name=name,
@@ -134,7 +133,13 @@ class Library:
                     created_at=now,
                     updated_at=now,
                 )
-            )
+                .on_conflict_do_nothing()
+                .returning(persons.c.person_id)
+            ).first()
+            if added is None:
+                raise InvalidRequestError(
+                    f"person {person_id!r} exists; change it with /green/sface/person/update"
+                )
             self._join(connection, account, person_id, group_ids)
             self._bump(connection, account)
 
@@ -142,12 +147,12 @@ class Library:
         """The person exists and is in `group_ids` (bulk enrolment: idempotent)."""
         now = datetime.now(UTC)
         with self.engine.begin() as connection:
-            if not self._person_exists(connection, account, person_id):
-                connection.execute(
-                    insert(persons).values(
-                        account_id=account, person_id=person_id, created_at=now, updated_at=now
-                    )
-                )
+            # Workers enrol a person's photos in parallel: the first to arrive creates it.
+            connection.execute(
+                self._upsert(persons)
+                .values(account_id=account, person_id=person_id, created_at=now, updated_at=now)
+                .on_conflict_do_nothing()
+            )
             self._join(connection, account, person_id, group_ids)
             self._bump(connection, account)
 

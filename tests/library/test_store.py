@@ -5,8 +5,10 @@ unit vectors; tests/service/test_library.py enrols and searches real photos."""
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -301,3 +303,28 @@ def test_pgvector_indexes_the_persons_stored_before_it(store: ResultStore, accou
     (hits,) = reopened.index.nearest(account, "staff", "sface", mean[None, :], 5)
     assert [hit.person_id for hit in hits] == ["ann"]
     assert hits[0].similarity == pytest.approx(1.0, abs=1e-5)
+
+
+def test_parallel_adds_of_one_person_make_one(store: ResultStore, account: str) -> None:
+    """Workers enrol a person's photos at the same time, and clients may repeat a person/add:
+    one person results, the bulk path never fails and the API's second add is told it exists."""
+    lib = library(store)
+    start = threading.Barrier(4)
+
+    def ensure(_: int) -> None:
+        start.wait()
+        lib.ensure_person(account, "ann", ["staff"])
+
+    def add_person(_: int) -> str:
+        start.wait()
+        try:
+            lib.add_person(account, "bob", ["staff"])
+        except InvalidRequestError as exc:
+            return "exists" if "exists" in str(exc) else str(exc)
+        return "added"
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(ensure, range(4)))
+        outcomes = sorted(pool.map(add_person, range(4)))
+    assert outcomes == ["added", "exists", "exists", "exists"]
+    assert lib.group_persons(account, "staff", page=1, page_size=10) == (["ann", "bob"], 2)

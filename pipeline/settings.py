@@ -186,7 +186,7 @@ class WebhookSettings(BaseSettings):
     sweep_interval: float = Field(default=2.0, gt=0)
 
 
-# How 1:N search finds a group's nearest faces (`pipeline.library.index`): `auto` uses
+# How 1:N search finds a group's nearest persons (`pipeline.library.index`): `auto` uses
 # pgvector when the store is PostgreSQL with the extension, else exact search in the worker.
 SearchBackend = Literal["auto", "exact", "pgvector"]
 
@@ -224,7 +224,8 @@ class LibrarySettings(BaseSettings):
     # group, `pipeline.library.matching`).
     match_far: float = Field(default=0.001, gt=0.0, lt=1.0)
     backend: SearchBackend = "auto"
-    # pgvector's HNSW candidate list per query; higher finds more true neighbours, slower.
+    # pgvector's HNSW candidate list per query; higher finds more true neighbours, slower
+    # (docs/search.md has recall and latency by value and library size).
     hnsw_ef_search: int = Field(default=200, ge=10, le=1000)
     # Bucket triggers (`facepipe listen`, `/events/*`): JSON list of LibraryPrefix objects.
     prefixes: list[LibraryPrefix] = Field(default_factory=list)

@@ -14,7 +14,6 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -33,6 +32,7 @@ from pipeline.library.templates import (
     DESCRIPTOR_DTYPE,
     PersonDescriptors,
     person_templates,
+    runs,
     template,
     unpack,
 )
@@ -415,13 +415,11 @@ class Library:
         with self.engine.connect() as connection:
             rows = connection.execute(query.order_by(faces.c.person_id, faces.c.face_id)).all()
         matrix = unpack([row.descriptor for row in rows])
-        found: dict[str, PersonDescriptors] = {}
-        for person_id, run in groupby(range(len(rows)), key=lambda i: rows[i].person_id):
-            indices = list(run)
-            found[person_id] = PersonDescriptors(
-                [rows[i].face_id for i in indices], matrix[indices[0] : indices[-1] + 1]
-            )
-        return found
+        face_ids = [row.face_id for row in rows]
+        return {
+            person_id: PersonDescriptors(face_ids[span], matrix[span])
+            for person_id, span in runs([row.person_id for row in rows])
+        }
 
     def group_faces(self, account: str, group_id: str, descriptor_name: str) -> int:
         """How many faces a search of the group compares each query face with (counted once

@@ -36,16 +36,23 @@ def template(descriptors: NDArray[Any]) -> NDArray[np.float32]:
     return (mean / max(float(np.linalg.norm(mean)), _TINY)).astype(np.float32)
 
 
+def runs(keys: Sequence[Key]) -> list[tuple[Key, slice]]:
+    """Each run of equal consecutive keys (rows ordered by key) and the rows it spans."""
+    found = []
+    start = 0
+    for key, run in groupby(keys):
+        end = start + sum(1 for _ in run)
+        found.append((key, slice(start, end)))
+        start = end
+    return found
+
+
 def person_templates(
     keys: Sequence[Key], descriptors: NDArray[Any]
 ) -> list[tuple[Key, NDArray[np.float32]]]:
     """One template per run of equal keys: row i of `descriptors` belongs to `keys[i]`, and
     the rows of one key are consecutive (ordered by key)."""
-    found = []
-    for key, rows in groupby(range(len(keys)), key=keys.__getitem__):
-        indices = list(rows)
-        found.append((key, template(descriptors[indices[0] : indices[-1] + 1])))
-    return found
+    return [(key, template(descriptors[rows])) for key, rows in runs(keys)]
 
 
 @dataclass(frozen=True)

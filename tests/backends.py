@@ -1,6 +1,7 @@
 """Real services for the tests: a private Redis, moto's S3+SQS server, SQLite and PostgreSQL
-stores, and Celery worker processes. Each is started here, never assumed to be running,
-except PostgreSQL (the machine's), which is skipped locally if absent and required in CI."""
+stores, and Celery worker processes. Each is started here, never assumed to be running.
+PostgreSQL is the machine's server (`FACEPIPE_TEST_POSTGRES`) where one answers, else a
+private one from the `pgserver` wheel, started once per test run."""
 
 from __future__ import annotations
 
@@ -8,14 +9,16 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import psycopg
-import pytest
+from sqlalchemy.engine import URL, make_url
 
 from tests.support import wait_until
 from workers.embedded import private_broker
@@ -30,36 +33,42 @@ AWS_TEST_ENV = {
 }
 
 
-def skip_or_fail(message: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + " (required in CI)")
-    pytest.skip(message)
-
-
 @contextmanager
 def redis_broker(directory: Path) -> Iterator[str]:
     with private_broker(directory) as url:
         yield url
 
 
+@cache
+def postgres_admin() -> URL:
+    """Where test databases are created: the machine's PostgreSQL if it answers, else a
+    private PostgreSQL 16 (`pgserver`), deleted when the test run exits."""
+    try:
+        psycopg.connect(POSTGRES_ADMIN, connect_timeout=3).close()
+        return make_url(POSTGRES_ADMIN)
+    except psycopg.OperationalError:
+        pass
+    import pgserver  # noqa: PLC0415 - starts nothing on import, but is slow to import
+
+    directory = Path(tempfile.mkdtemp(prefix="facepipe-pg-"))
+    # cleanup_mode="delete": stopped and removed when the interpreter exits.
+    server = pgserver.get_server(directory, cleanup_mode="delete")
+    return make_url(server.get_uri())
+
+
 @contextmanager
 def postgres_database() -> Iterator[str]:
-    """A fresh database on the machine's PostgreSQL, dropped afterwards."""
+    """A fresh database on `postgres_admin`'s server, dropped afterwards."""
     name = f"facepipe_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = psycopg.connect(POSTGRES_ADMIN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError as exc:
-        skip_or_fail(f"PostgreSQL not reachable at {POSTGRES_ADMIN}: {exc}")
-        raise
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    admin = postgres_admin()
+    dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
         try:
-            base = POSTGRES_ADMIN.rsplit("/", 1)[0].replace(
-                "postgresql://", "postgresql+psycopg://"
-            )
-            yield f"{base}/{name}"
+            url = admin.set(drivername="postgresql+psycopg", database=name)
+            yield url.render_as_string(hide_password=False)
         finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

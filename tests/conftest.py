@@ -1,4 +1,8 @@
-"""Shared fixtures: the labelled photos of ../shared/fixtures, required in CI."""
+"""Shared fixtures: the labelled photos of ../shared/fixtures, and real services.
+
+A test that reads the labelled photos is marked `fixtures` or asks for the `fixtures`
+fixture: without the photos it is skipped (with one reason), except in CI, where it fails.
+"""
 
 from __future__ import annotations
 
@@ -11,25 +15,21 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
-from calibrate.fixtures import fixtures_dir
 from pipeline.imaging import RGBImage, decode
 from tests.backends import AWS_TEST_ENV, postgres_database, redis_broker
-from tests.support import free_port
+from tests.support import free_port, require_fixtures
 
 
-def _require_fixtures() -> Path:
-    root = fixtures_dir()
-    if not (root / "faces" / "labels.json").is_file():
-        message = f"labelled photos not found at {root} (set FACEPIPE_FIXTURES)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + "; CI must have ../shared beside the checkout")
-        pytest.skip(message)
-    return root
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Before the test's fixtures start services it would not use.
+    if item.get_closest_marker("fixtures") is not None:
+        require_fixtures()
 
 
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
-    return _require_fixtures()
+    return require_fixtures()
 
 
 @pytest.fixture(scope="session")

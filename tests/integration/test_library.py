@@ -10,9 +10,9 @@ import sys
 
 from sqlalchemy import func, select
 
-from calibrate.fixtures import fixtures_dir
 from pipeline.store.schema import faces, jobs
 from tests.integration.conftest import Pipeline
+from tests.support import require_fixtures
 
 
 def facepipe(pipeline: Pipeline, *args: str) -> subprocess.CompletedProcess[str]:
@@ -35,7 +35,7 @@ def count(pipeline: Pipeline, table: object) -> int:
 def test_enrolling_a_prefix_twice_enrols_once_and_search_finds_the_people(
     pipeline: Pipeline,
 ) -> None:
-    photos = fixtures_dir() / "faces"
+    photos = require_fixtures() / "faces"
     for key, name in (
         ("people/obama/1.jpg", "obama.jpg"),
         ("people/obama/2.jpg", "obama3.jpg"),

@@ -14,17 +14,18 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from calibrate.fixtures import fixtures_dir
 from pipeline.keys import KeyRing
 from pipeline.store.schema import jobs
 from pipeline.webhooks import verify
 from tests.service.conftest import MASTER_KEY, Service
-from tests.support import wait_until
+from tests.support import require_fixtures, wait_until
 
 
 @cache
 def photo(name: str) -> str:
-    return "base64://" + base64.b64encode((fixtures_dir() / "faces" / name).read_bytes()).decode()
+    return (
+        "base64://" + base64.b64encode((require_fixtures() / "faces" / name).read_bytes()).decode()
+    )
 
 
 def ok(response: Any) -> dict[str, Any]:

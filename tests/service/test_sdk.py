@@ -34,9 +34,8 @@ from aliyunsdkgreen.request.v20180509.ImageSyncScanRequest import ImageSyncScanR
 from aliyunsdkgreen.request.v20180509.SearchPersonRequest import SearchPersonRequest
 from aliyunsdkgreen.request.v20180509.SetPersonRequest import SetPersonRequest
 
-from calibrate.fixtures import fixtures_dir
 from tests.service.conftest import FACE, Service
-from tests.support import wait_until
+from tests.support import require_fixtures, wait_until
 
 FACE_BASE64 = base64.b64encode(FACE).decode()
 
@@ -169,7 +168,7 @@ def test_green_face_library_and_search_requests(client: AcsClient, service: Serv
     """The face library's SDK classes drive every step: person, faces, groups, search."""
     person, group = "sdk-" + uuid.uuid4().hex[:8], "sdk-group-" + uuid.uuid4().hex[:6]
     # A frontal portrait the quality gate passes (the astronaut's tilted head does not).
-    portrait = (fixtures_dir() / "faces" / "biden.jpg").read_bytes()
+    portrait = (require_fixtures() / "faces" / "biden.jpg").read_bytes()
     image = "base64://" + base64.b64encode(portrait).decode()
     body = {"personId": person, "groupIds": [group]}
     added = green_call(client, service, AddPersonRequest(), body)

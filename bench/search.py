@@ -50,7 +50,8 @@ from calibrate.compare import FALSE_ACCEPT_RATES, far_cut, pair_distances
 from calibrate.fixtures import fixtures_dir, image_files
 from pipeline.errors import FacepipeError
 from pipeline.imaging import decode
-from pipeline.library.index import ExactIndex
+from pipeline.library.backends import open_index
+from pipeline.library.exact import ExactIndex
 from pipeline.library.matching import TOP_PERSONS, distance, match_distance
 from pipeline.library.pgvector import CREATE_INDEX, INDEX, TABLE, PgVectorIndex, literal
 from pipeline.library.store import Library
@@ -310,7 +311,8 @@ def scale(
         pgvector_database(Path(tmp) / "pg", SERVER_SETTINGS) as url,
     ):
         store = ResultStore.open(url)
-        library = Library(store.engine, LibrarySettings(backend="pgvector"))
+        settings = LibrarySettings(backend="pgvector")
+        library = Library(store.engine, settings, open_index(store.engine, settings))
         load_seconds, index_seconds = _load(store, vectors, person_ids, found)
         index = library.index
         assert isinstance(index, PgVectorIndex)
@@ -410,7 +412,7 @@ def _exact_top(templates: Vectors, probes: Vectors, k: int) -> list[list[int]]:
 
 def _exact_latency(library: Library, group: str, count: int, probes: Vectors) -> dict[str, Any]:
     """ExactIndex over the group of the first `count` faces' persons, cache warm."""
-    index = ExactIndex(library)
+    index = ExactIndex(library.engine)
     started = time.perf_counter()
     index.nearest("bench", group, DESCRIPTOR, probes[:1], TOP_PERSONS)
     cold = time.perf_counter() - started
@@ -500,7 +502,8 @@ def main() -> None:
     photos = described_photos()
     with tempfile.TemporaryDirectory(prefix="bench-id-") as tmp:
         store = ResultStore.open(f"sqlite:///{Path(tmp) / 'library.db'}")
-        result: dict[str, Any] = {"identification": identification(photos, Library(store.engine))}
+        library = Library(store.engine, LibrarySettings(), ExactIndex(store.engine))
+        result: dict[str, Any] = {"identification": identification(photos, library)}
         store.close()
     print(json.dumps(result, indent=2), file=sys.stderr)
     described = [(person, vector) for person, _, vector, _ in photos if vector is not None]

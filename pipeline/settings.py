@@ -197,7 +197,7 @@ LIBRARY_ID = r"[A-Za-z0-9_-]{1,32}"
 
 class LibraryPrefix(BaseModel):
     """A bucket prefix whose uploads are enrolled in, or searched against, a group
-    (`pipeline.library.prefixes`)."""
+    (`pipeline.producers.uploads`)."""
 
     model_config = ConfigDict(frozen=True)
 

@@ -11,12 +11,13 @@ import redis
 
 from pipeline.broker import broker_url, redis_py_url
 from pipeline.keys import KeyRing
+from pipeline.library.backends import open_index
 from pipeline.library.store import Library
 from pipeline.settings import Settings
 from pipeline.sources import Sources
 from pipeline.sources.shelf import Shelf
 from pipeline.store import ResultStore
-from pipeline.vision.dlib_models import load_models
+from pipeline.vision import dlib_models
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def runtime() -> Runtime:
     # A claim outlives the hard time limit, so only a dead worker's job can be taken over.
     lease = timedelta(seconds=settings.worker.time_limit + 30)
     store = ResultStore(settings.store_url, lease=lease)
-    load_models()
+    dlib_models.load()
     master = settings.api.master_key
     # One client for the broker's Redis: notices and parked downloads share its pool.
     broker = redis.Redis.from_url(redis_py_url(broker_url(settings)))
@@ -55,5 +56,5 @@ def runtime() -> Runtime:
         http=httpx.Client(follow_redirects=False, trust_env=False),
         keyring=KeyRing(store.api_keys, master.get_secret_value()) if master else None,
         shelf=Shelf(broker, ttl=settings.api.inline_ttl),
-        library=Library(store.engine, settings.library),
+        library=Library(store.engine, settings.library, open_index(store.engine, settings.library)),
     )

@@ -24,6 +24,7 @@ from pipeline.errors import (
 )
 from pipeline.jobs import JobKind, JobSpec
 from pipeline.keys import Caller, KeyRing
+from pipeline.library.backends import open_index
 from pipeline.library.store import Library
 from pipeline.notices import channel
 from pipeline.producers.queue import JobQueue, QueueName, submit_and_enqueue
@@ -61,7 +62,8 @@ class ApiState:
         self.metrics = ApiMetrics(queue)
         self.allow = parse_networks(settings.sources.http_allow_networks)
         self.buckets = BucketPolicy(settings.sources)
-        self.library = Library(self.store.engine, settings.library)
+        index = open_index(self.store.engine, settings.library)
+        self.library = Library(self.store.engine, settings.library, index)
 
     async def close(self) -> None:
         await self.notices.aclose()

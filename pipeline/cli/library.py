@@ -18,9 +18,10 @@ import typer
 from pipeline.errors import FacepipeError
 from pipeline.jobs import JobSpec
 from pipeline.library import jobs as library_jobs
-from pipeline.library.prefixes import person_of
+from pipeline.library.backends import open_index
 from pipeline.library.store import Library
 from pipeline.producers.backfill import BackfillOptions, backfill
+from pipeline.producers.uploads import person_of
 from pipeline.settings import LIBRARY_ID, Settings
 from pipeline.sources import ImageRef, Sources
 from pipeline.sources.listing import Listed
@@ -115,7 +116,7 @@ def search_command(
     """Search the faces of IMAGE in a group: each face's matching persons, best first."""
     settings = Settings()
     store = ResultStore.open(settings.store_url)
-    library = Library(store.engine, settings.library)
+    library = Library(store.engine, settings.library, open_index(store.engine, settings.library))
     if not library.group_exists(account, _checked_id(group)):
         typer.echo(f"no group {group!r} in account {account!r}", err=True)
         raise typer.Exit(2)

@@ -5,11 +5,11 @@ The index holds one vector per person and descriptor name, the person's template
 for cosine distance. Search ranks persons by their template, so indexing templates finds
 the same persons as indexing every face would, in a graph a fraction of the size (a
 million faces of 200,000 persons: 200,000 nodes), which is what keeps a large library
-within the latency target (docs/search.md). `Library` rewrites a person's row in the
-transaction of each change to its faces. The table belongs to this backend, not to the
-Alembic schema: it can only exist where the extension does, and `prepare` creates it (and
-fills it from the stored descriptors) the first time a service or worker starts with the
-extension.
+within the latency target (docs/search.md). The library hands the index a person's new
+template (`PgVectorIndex.store`) in the transaction of each change to its faces. The table
+belongs to this backend, not to the Alembic schema: it can only exist where the extension
+does, and `prepare` creates it (and fills it from the stored descriptors) the first time a
+service or worker starts with the extension.
 
 HNSW answers "nearest persons of the whole account"; the group is a filter applied to what
 the index returns. When that leaves fewer persons than were asked for while the group has
@@ -134,31 +134,30 @@ def literal(vector: NDArray[Any]) -> str:
     return "[" + ",".join(f"{float(value):.7g}" for value in vector) + "]"
 
 
-def store_template(
-    connection: Connection,
-    *,
-    account_id: str,
-    person_id: str,
-    descriptor_name: str,
-    template: NDArray[Any] | None,
-) -> None:
-    """Index the person's new template, in the transaction that changed its faces; None
-    (no face of that descriptor left) removes it."""
-    key = {"account": account_id, "person": person_id, "name": descriptor_name}
-    if template is None:
-        connection.execute(text(_DELETE), key)
-    else:
-        connection.execute(text(_UPSERT), {**key, "embedding": literal(template)})
-
-
 class PgVectorIndex:
     """Nearest persons from pgvector's HNSW index of templates (module docstring)."""
 
     name = "pgvector"
+    keeps_templates = True
 
     def __init__(self, engine: Engine, ef_search: int) -> None:
         self.engine = engine
         self.ef_search = ef_search
+
+    def store(
+        self,
+        connection: Connection,
+        *,
+        account_id: str,
+        person_id: str,
+        descriptor_name: str,
+        template: NDArray[Any] | None,
+    ) -> None:
+        key = {"account": account_id, "person": person_id, "name": descriptor_name}
+        if template is None:
+            connection.execute(text(_DELETE), key)
+        else:
+            connection.execute(text(_UPSERT), {**key, "embedding": literal(template)})
 
     def nearest(
         self,

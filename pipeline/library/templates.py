@@ -56,6 +56,15 @@ def person_templates(
 
 
 @dataclass(frozen=True)
+class GroupTemplates:
+    """The templates of one descriptor name of a group's persons: row i of `matrix` is
+    `person_ids[i]`'s."""
+
+    person_ids: list[str]
+    matrix: NDArray[np.float32]
+
+
+@dataclass(frozen=True)
 class PersonDescriptors:
     """A person's descriptors of one name: row i of `matrix` is `face_ids[i]`'s."""
 

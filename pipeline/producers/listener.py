@@ -16,8 +16,8 @@ import boto3
 from pipeline.errors import InvalidRequestError
 from pipeline.events import parse_event
 from pipeline.jobs import JobKind
-from pipeline.library.prefixes import submit_uploads
 from pipeline.producers.queue import JobQueue
+from pipeline.producers.uploads import submit_uploads
 from pipeline.settings import LibraryPrefix, SourceSettings
 from pipeline.store import ResultStore
 
@@ -65,7 +65,7 @@ def listen(
     wait_seconds: int = 10,
 ) -> ListenReport:
     """Consume notifications until `keep_going()` is false. Objects under one of
-    `prefixes` are enrolled or searched as it says (`pipeline.library.prefixes`)."""
+    `prefixes` are enrolled or searched as it says (`pipeline.producers.uploads`)."""
     report = ListenReport()
     while keep_going():
         response = client.receive_message(

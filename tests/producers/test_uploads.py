@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.library.prefixes import person_of, routed
+from pipeline.producers.uploads import person_of, routed
 from pipeline.settings import LibraryPrefix, LibrarySettings
 from pipeline.sources import ImageRef
 

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pipeline.api.dependencies import Authenticated, State
 from pipeline.errors import InvalidRequestError, MalformedRequestError
 from pipeline.events import parse_event
-from pipeline.library.prefixes import submit_uploads
+from pipeline.producers.uploads import submit_uploads
 
 router = APIRouter()
 

@@ -34,8 +34,8 @@ from skimage import data
 from calibrate.fixtures import fixtures_dir, image_files, load
 from pipeline.imaging import RGBImage
 from pipeline.settings import Detector, EngineSettings
+from pipeline.vision import dlib_models
 from pipeline.vision.detection import detect_faces
-from pipeline.vision.dlib_models import load_models
 
 FIRST = 400
 # scikit-image's bundled samples with no face in them (people and cats are left out).
@@ -134,7 +134,7 @@ def masked_hog_on_yunet_misses(
 ) -> dict[str, Any]:
     """What the masked-face HOG detector adds where YuNet finds nothing."""
     settings = EngineSettings(detector="yunet")
-    masked = load_models().masked_detector
+    masked = dlib_models.load().masked_detector
     report: dict[str, Any] = {}
     for name, pixels in photos.items():
         missed = [p for p in pixels if not detect_faces(p, settings)]

@@ -31,10 +31,11 @@ from calibrate.fixtures import fixtures_dir
 from pipeline.analysis import compare, detect
 from pipeline.imaging import decode
 from pipeline.settings import Descriptor, EngineSettings, Settings
+from pipeline.vision import dlib_models
 from pipeline.vision.age_gender import estimate_age, estimate_gender
 from pipeline.vision.bang import classify_bang
 from pipeline.vision.detection import detect_faces
-from pipeline.vision.dlib_models import dlib_encoder, load_models
+from pipeline.vision.dlib_models import dlib_encoder
 from pipeline.vision.landmarks import find_shape, shape_to_array
 from pipeline.vision.mask import classify_mask
 from pipeline.vision.mustache import classify_mustache
@@ -42,7 +43,7 @@ from pipeline.vision.smile import estimate_smile
 
 
 def baseline(data: bytes) -> int:
-    models = load_models()
+    models = dlib_models.load()
     pixels = decode(data).pixels
     rects = models.detector(pixels, 1)
     for rect in rects:

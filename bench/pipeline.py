@@ -41,7 +41,7 @@ from pipeline.producers.backfill import BackfillOptions, backfill
 from pipeline.settings import Settings, SourceSettings
 from pipeline.sources import Sources
 from pipeline.store import ResultStore
-from pipeline.vision.dlib_models import load_models
+from pipeline.vision import dlib_models
 from workers.app import create_app
 from workers.embedded import private_broker
 from workers.queue import CeleryJobQueue
@@ -62,7 +62,7 @@ def photo_folder(folder: Path, count: int) -> Path:
 
 
 def _pool_init() -> None:
-    load_models()
+    dlib_models.load()
 
 
 def _pool_detect(path: Path) -> int:

@@ -52,7 +52,7 @@ from pipeline.signatures import Scheme, SignedRequest, acs, ctyun
 from pipeline.signatures.facepipe import signed_headers
 from pipeline.sources import ImageRef
 from pipeline.store import ResultStore
-from pipeline.vision.dlib_models import load_models
+from pipeline.vision import dlib_models
 from workers.app import create_app
 from workers.embedded import private_broker
 from workers.webhooks import send_deliveries
@@ -139,7 +139,7 @@ def wait_for(url: str, timeout: float = 60) -> None:
 
 
 def engine_ms(data: bytes) -> float:
-    load_models()
+    dlib_models.load()
     detect(data)  # warm
     times = []
     for _ in range(20):

@@ -19,7 +19,7 @@ import numpy as np
 from calibrate import SHIPPED
 from calibrate.fixtures import fixtures_dir, image_files, load, pad_crop
 from pipeline.settings import EngineSettings
-from pipeline.vision.dlib_models import load_models
+from pipeline.vision import dlib_models
 from pipeline.vision.yunet import detect
 
 OUTPUT = SHIPPED / "detector_box.json"
@@ -32,7 +32,7 @@ def pairs() -> list[tuple[float, float]]:
     for path in image_files(fixtures_dir() / "masks" / "without_mask"):
         pixels = pad_crop(load(path))
         found = detect(pixels, settings.min_cnn_score)
-        rects = load_models().detector(pixels, 1)
+        rects = dlib_models.load().detector(pixels, 1)
         if len(found) != 1 or len(rects) != 1:
             continue  # only faces that are unambiguous for both
         points, rect = found[0].points, rects[0]

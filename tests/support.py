@@ -1,8 +1,11 @@
-"""Helpers shared by the tests: sample bytes, waiting on state, a fault-injecting proxy."""
+"""Helpers shared by the tests: sample bytes, waiting on state, a loopback site of images
+and webhook callbacks, a fault-injecting proxy."""
 
 from __future__ import annotations
 
 import io
+import json
+import os
 import socket
 import threading
 import time
@@ -11,11 +14,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
+from urllib.parse import parse_qs
 
 import httpx
 import numpy as np
+import pytest
 from PIL import Image
+
+from calibrate.fixtures import fixtures_dir
 
 T = TypeVar("T")
 
@@ -43,6 +50,18 @@ def noise_png(side: int = 64) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(pixels).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def require_fixtures() -> Path:
+    """The labelled photos' folder (`calibrate.fixtures.fixtures_dir`); without them the test
+    is skipped, or fails in CI (`CI=true`), which must have ../shared beside the checkout."""
+    root = fixtures_dir()
+    if not (root / "faces" / "labels.json").is_file():
+        message = f"labelled photos not found at {root} (set FACEPIPE_FIXTURES)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + "; CI must have ../shared beside the checkout")
+        pytest.skip(message)
+    return root
 
 
 def wait_until(check: Callable[[], T | None], timeout: float, what: str) -> T:
@@ -129,3 +148,102 @@ class FaultyProxy:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# The loopback address test sites listen on: the only one the services under test are allowed
+# to fetch from and call back (FACEPIPE_SOURCE_HTTP_ALLOW_NETWORKS), so 127.0.0.1 stays refused
+# like any other private address.
+LOCAL = "127.0.0.2"
+
+
+@dataclass
+class Receiver:
+    """A webhook receiver: answers each callback with the next scripted status (200 once the
+    script is spent), or 503 while `down`, and records what it accepted."""
+
+    statuses: list[int] = field(default_factory=list)
+    retry_after: str | None = None
+    down: bool = False
+    # (monotonic time, lower-cased headers, body) of each callback answered, refused ones not.
+    received: list[tuple[float, dict[str, str], bytes]] = field(default_factory=list)
+    refused: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def handle(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str]]:
+        with self.lock:
+            if self.down:
+                self.refused += 1
+                return 503, {}
+            self.received.append((time.monotonic(), headers, body))
+            status = self.statuses.pop(0) if self.statuses else 200
+        extra = {"Retry-After": self.retry_after} if self.retry_after and status != 200 else {}
+        return status, extra
+
+    @property
+    def callbacks(self) -> dict[str, list[str]]:
+        """Per task id, the `webhook-id` of each callback received: one delivery's retries
+        share it, so a receiver that dedupes on it sees each result once."""
+        found: defaultdict[str, list[str]] = defaultdict(list)
+        with self.lock:
+            for _, headers, body in self.received:
+                content = json.loads(parse_qs(body.decode())["content"][0])
+                found[content["taskId"]].append(headers.get("webhook-id", ""))
+        return dict(found)
+
+
+@dataclass
+class LocalSite:
+    """Images (`/face.jpg`, `/slow.jpg`, `/broken.jpg`, `/redirect?to=`) and the webhook
+    `/hook` on `LOCAL`; `image_delay` holds every image answer (work long enough to be
+    interrupted)."""
+
+    port: int = field(default_factory=free_port)
+    receiver: Receiver = field(default_factory=Receiver)
+    slow_seconds: float = 4.0
+    image_delay: float = 0.0
+    image: bytes = field(default_factory=face_jpeg)
+
+    def url(self, path: str) -> str:
+        return f"http://{LOCAL}:{self.port}{path}"
+
+    def serve(self) -> ThreadingHTTPServer:
+        """Start answering in a daemon thread; the caller shuts the server down."""
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *_: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                if self.path.startswith("/redirect?to="):
+                    self.send_response(302)
+                    self.send_header("Location", self.path.split("=", 1)[1])
+                    self.end_headers()
+                    return
+                time.sleep(site.image_delay)
+                if self.path.startswith("/slow.jpg"):
+                    time.sleep(site.slow_seconds)
+                if self.path == "/broken.jpg":  # an upstream that fails for good
+                    self.send_response(500)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Length", str(len(site.image)))
+                self.end_headers()
+                self.wfile.write(site.image)
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                headers = {key.lower(): value for key, value in self.headers.items()}
+                status, extra = site.receiver.handle(headers, body)
+                self.send_response(status)
+                for key, value in extra.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        server = ThreadingHTTPServer((LOCAL, self.port), Handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server

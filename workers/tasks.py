@@ -24,12 +24,12 @@ from pipeline.errors import (
     TransientError,
     error_named,
 )
-from pipeline.jobs import failure_result, run_job
+from pipeline.jobs import JOB_KINDS, JobKind, failure_result, run_job
 from pipeline.notices import publish
 from pipeline.sources.inline import is_inline
 from pipeline.sources.shelf import downloads
 from pipeline.store import Finish, JobRecord
-from pipeline.vision.dlib_models import load_models
+from pipeline.vision import dlib_models
 from pipeline.vision.engine import FaceEngine
 from workers.app import app
 from workers.limits import cap_job_memory
@@ -46,7 +46,7 @@ BUSY_RECHECK = 15.0
 def _load_models_before_forking(**_: Any) -> None:
     # The pool processes inherit the loaded models (copy-on-write) instead of each loading
     # its own: faster start-up and one copy of the model memory.
-    load_models()
+    dlib_models.load()
 
 
 @worker_process_init.connect
@@ -231,30 +231,20 @@ def sweep_jobs() -> int:
     return sweep_stalled(runtime())
 
 
-# max_retries=None: the job's row counts transient retries (see `process`), not Celery.
-@app.task(bind=True, name="facepipe.detect", max_retries=None)
-def detect(self: Task[Any, Any], task_id: str) -> str:
-    return process(self, task_id)
+def _job_task(kind: JobKind) -> Task[Any, Any]:
+    """The task that runs jobs of `kind` (named by `workers.queue.task_name`)."""
+
+    def run(self: Task[Any, Any], task_id: str) -> str:
+        return process(self, task_id)
+
+    run.__name__ = run.__qualname__ = kind
+    run.__doc__ = f"Run one {kind} job to a stored result."
+    # max_retries=None: the job's row counts transient retries (see `process`), not Celery.
+    task: Task[Any, Any] = app.task(bind=True, name=task_name(kind), max_retries=None)(run)
+    return task
 
 
-@app.task(bind=True, name="facepipe.attributes", max_retries=None)
-def attributes(self: Task[Any, Any], task_id: str) -> str:
-    return process(self, task_id)
-
-
-@app.task(bind=True, name="facepipe.compare", max_retries=None)
-def compare(self: Task[Any, Any], task_id: str) -> str:
-    return process(self, task_id)
-
-
-@app.task(bind=True, name="facepipe.enroll", max_retries=None)
-def enroll(self: Task[Any, Any], task_id: str) -> str:
-    return process(self, task_id)
-
-
-@app.task(bind=True, name="facepipe.search", max_retries=None)
-def search(self: Task[Any, Any], task_id: str) -> str:
-    return process(self, task_id)
+JOB_TASKS: dict[JobKind, Task[Any, Any]] = {kind: _job_task(kind) for kind in JOB_KINDS}
 
 
 @app.task(bind=True, name="facepipe.fetch", max_retries=None)

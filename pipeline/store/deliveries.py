@@ -18,12 +18,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, Row, and_, or_, select, update
 
 from pipeline.dialects import Dialect
+from pipeline.store import leases
 from pipeline.store.schema import webhook_deliveries as table
 
 DeliveryStatus = Literal["pending", "sending", "delivered", "dead", "gone"]
@@ -67,7 +68,7 @@ class Deliveries:
         key_id: str | None,
     ) -> str:
         """Insert a pending delivery inside the caller's transaction; returns its id."""
-        now = _now()
+        now = leases.now()
         delivery_id = uuid.uuid4().hex
         connection.execute(
             table.insert().values(
@@ -89,21 +90,20 @@ class Deliveries:
 
     def claim(self, delivery_id: str) -> Delivery | None:
         """Take a delivery for one attempt; None when it is not (or no longer) to be sent."""
-        now = _now()
+        now = leases.now()
         claimable = or_(
             table.c.status == "pending",
             and_(table.c.status == "sending", table.c.next_attempt_at < now),
         )
-        with self._engine.begin() as connection:
-            taken = connection.execute(
-                update(table)
-                .where(table.c.delivery_id == delivery_id, claimable)
-                .values(
-                    status="sending",
-                    attempts=table.c.attempts + 1,
-                    next_attempt_at=now + self.lease,
-                )
-            ).rowcount
+        taken = leases.take(
+            self._engine,
+            table,
+            table.c.delivery_id == delivery_id,
+            claimable,
+            status="sending",
+            attempts=table.c.attempts + 1,
+            next_attempt_at=now + self.lease,
+        )
         return self.get(delivery_id) if taken else None
 
     def delivered(self, delivery_id: str, status: int) -> None:
@@ -113,7 +113,7 @@ class Deliveries:
             last_status=status,
             last_error=None,
             next_attempt_at=None,
-            delivered_at=_now(),
+            delivered_at=leases.now(),
         )
 
     def retry_at(self, delivery_id: str, when: datetime, status: int | None, error: str) -> None:
@@ -141,7 +141,7 @@ class Deliveries:
 
     def due(self, limit: int = 1000) -> list[str]:
         """Deliveries to hand to the queue now; each gets a lease so it is handed out once."""
-        now = _now()
+        now = leases.now()
         is_due = and_(
             table.c.status.in_(("pending", "sending")),
             table.c.next_attempt_at.is_not(None),
@@ -174,7 +174,7 @@ class Deliveries:
             query = and_(query, table.c.task_id == task_id)
         if since is not None:
             query = and_(query, table.c.created_at >= since)
-        now = _now()
+        now = leases.now()
         with self._engine.begin() as connection:
             ids = list(connection.execute(select(table.c.delivery_id).where(query)).scalars())
             if ids:
@@ -210,10 +210,6 @@ class Deliveries:
                 .where(table.c.delivery_id == delivery_id, table.c.status == "sending")
                 .values(**values)
             )
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _delivery(row: Row[Any]) -> Delivery:

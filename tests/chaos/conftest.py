@@ -11,13 +11,9 @@ import subprocess
 import threading
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 import redis
@@ -28,13 +24,10 @@ from pipeline.settings import Settings
 from pipeline.sources import ImageRef
 from pipeline.store import TERMINAL, ResultStore
 from tests.backends import Worker
-from tests.support import face_jpeg, free_port, wait_until
+from tests.support import LOCAL, LocalSite, free_port, wait_until
 from workers.app import create_app
 from workers.embedded import redis_server_command
 from workers.queue import CeleryJobQueue
-
-LOCAL = "127.0.0.2"
-FACE = face_jpeg()
 
 
 @dataclass
@@ -80,60 +73,10 @@ def _pings(client: redis.Redis) -> bool:
 
 
 @dataclass
-class Receiver:
-    """Images at /face.jpg?n=…, callbacks at /hook; `down` answers callbacks with 503."""
-
-    port: int
-    image_delay: float = 0.3
-    down: bool = False
-    # Per task id, the `webhook-id` of each callback received: one delivery's retries share
-    # it, so a receiver that dedupes on it (as docs/webhooks.md says) sees each result once.
-    callbacks: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    refused: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def url(self, path: str) -> str:
-        return f"http://{LOCAL}:{self.port}{path}"
-
-    def serve(self) -> ThreadingHTTPServer:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                time.sleep(receiver.image_delay)  # work long enough to be interrupted
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(FACE)))
-                self.end_headers()
-                self.wfile.write(FACE)
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                with receiver.lock:
-                    if receiver.down:
-                        receiver.refused += 1
-                        status = 503
-                    else:
-                        content = json.loads(parse_qs(body.decode())["content"][0])
-                        delivery = self.headers.get("webhook-id", "")
-                        receiver.callbacks[content["taskId"]].append(delivery)
-                        status = 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        server = ThreadingHTTPServer((LOCAL, self.port), Handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return server
-
-
-@dataclass
 class Chaos:
     redis: DurableRedis
     store: ResultStore
-    receiver: Receiver
+    site: LocalSite
     environment: dict[str, str]
     log_dir: Path
     workers: list[Worker] = field(default_factory=list)
@@ -171,7 +114,7 @@ class Chaos:
 
     def submit(self, count: int) -> list[str]:
         specs = [
-            JobSpec("detect", ImageRef(self.receiver.url(f"/face.jpg?n={uuid.uuid4().hex}")))
+            JobSpec("detect", ImageRef(self.site.url(f"/face.jpg?n={uuid.uuid4().hex}")))
             for _ in range(count)
         ]
         settings = Settings(broker_url=self.redis.url, store_url=self.store.url)
@@ -180,7 +123,7 @@ class Chaos:
             self.store,
             CeleryJobQueue(create_app(settings)),
             "bulk",
-            callback_url=self.receiver.url("/hook"),
+            callback_url=self.site.url("/hook"),
             callback_seed="s",
         )
         return [submission.task_id for submission in submissions]
@@ -209,20 +152,22 @@ class Chaos:
         assert set(statuses.values()) == {"succeeded"}
         # A callback whose hand-out to the queue failed (the broker was down) is sent by the
         # scheduler once its lease (60 s) has passed: up to a minute late, never lost.
-        wait_until(lambda: len(self.receiver.callbacks) >= len(task_ids), 150, "every callback")
+        receiver = self.site.receiver
+        wait_until(lambda: len(receiver.callbacks) >= len(task_ids), 150, "every callback")
         time.sleep(1.0)  # a duplicate would arrive within a few sweep intervals
         # Exactly one delivery per job. Its sender can die after the receiver answered and
         # before the result is recorded (a kill, the broker gone): the delivery is then sent
         # again under the same webhook-id, which is how the receiver knows it has it.
-        deliveries = {task: set(ids) for task, ids in self.receiver.callbacks.items()}
+        deliveries = {task: set(ids) for task, ids in receiver.callbacks.items()}
         assert sorted(deliveries) == sorted(task_ids)
         assert all(len(ids) == 1 for ids in deliveries.values()), deliveries
 
 
 @pytest.fixture
 def chaos(tmp_path: Path, store_url: str) -> Iterator[Chaos]:
-    receiver = Receiver(free_port())
-    server = receiver.serve()
+    # Every image answer waits, so the work is long enough to be interrupted.
+    site = LocalSite(image_delay=0.3)
+    server = site.serve()
     broker = DurableRedis(tmp_path).start()
     store = ResultStore.open(store_url)
     environment = {
@@ -241,7 +186,7 @@ def chaos(tmp_path: Path, store_url: str) -> Iterator[Chaos]:
         "FACEPIPE_WEBHOOK_SWEEP_INTERVAL": "0.2",
         "FACEPIPE_WEBHOOK_TIMEOUT": "2",
     }
-    harness = Chaos(broker, store, receiver, environment, tmp_path)
+    harness = Chaos(broker, store, site, environment, tmp_path)
     try:
         yield harness
     finally:

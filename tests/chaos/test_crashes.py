@@ -44,7 +44,7 @@ def test_redis_killed_and_restarted_mid_batch(chaos: Chaos) -> None:
 
 
 def test_a_receiver_down_gets_every_callback_once_after_the_replay(chaos: Chaos) -> None:
-    chaos.receiver.down = True
+    chaos.site.receiver.down = True
     chaos.start_scheduler()
     chaos.start_jobs_worker()
     task_ids = chaos.submit(8)
@@ -54,9 +54,9 @@ def test_a_receiver_down_gets_every_callback_once_after_the_replay(chaos: Chaos)
         return len(found) == len(task_ids) and all(d.status == "dead" for d in found)
 
     wait_until(all_dead, 90, "every delivery to be dead-lettered")
-    assert chaos.receiver.refused == 4 * len(task_ids)  # the first attempt and 3 retries
-    assert not chaos.receiver.callbacks
-    chaos.receiver.down = False
+    assert chaos.site.receiver.refused == 4 * len(task_ids)  # the first attempt and 3 retries
+    assert not chaos.site.receiver.callbacks
+    chaos.site.receiver.down = False
     result = CliRunner().invoke(app, ["webhooks", "replay"], env=chaos.environment)
     assert result.exit_code == 0, result.output
     assert f"replayed {len(task_ids)}" in result.output

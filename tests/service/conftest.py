@@ -10,11 +10,8 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +22,8 @@ from pipeline.keys import Credentials, KeyRing
 from pipeline.signatures.facepipe import signed_headers
 from pipeline.store import ResultStore
 from tests.backends import Worker, postgres_database, redis_broker
-from tests.support import face_jpeg, free_port, wait_until
+from tests.support import LOCAL, LocalSite, face_jpeg, free_port, wait_until
 
-LOCAL = "127.0.0.2"
 MASTER_KEY = "test-master-key-0123456789"
 FACE = face_jpeg()
 LIBRARY_PREFIX = {
@@ -39,78 +35,11 @@ LIBRARY_PREFIX = {
 
 
 @dataclass
-class Receiver:
-    """A webhook receiver: answers each callback with the next scripted status."""
-
-    statuses: list[int] = field(default_factory=list)
-    retry_after: str | None = None
-    received: list[tuple[float, dict[str, str], bytes]] = field(default_factory=list)
-
-    def handle(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str]]:
-        self.received.append((time.monotonic(), headers, body))
-        status = self.statuses.pop(0) if self.statuses else 200
-        extra = {"Retry-After": self.retry_after} if self.retry_after and status != 200 else {}
-        return status, extra
-
-
-@dataclass
-class LocalServer:
-    """Images (`/face.jpg`, `/slow.jpg`, `/broken.jpg`, `/redirect?to=`) and the webhook
-    `/hook`."""
-
-    port: int
-    receiver: Receiver = field(default_factory=Receiver)
-    slow_seconds: float = 4.0
-
-    def url(self, path: str) -> str:
-        return f"http://{LOCAL}:{self.port}{path}"
-
-
-def _serve(local: LocalServer) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *_: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
-            if self.path.startswith("/redirect?to="):
-                self.send_response(302)
-                self.send_header("Location", self.path.split("=", 1)[1])
-                self.end_headers()
-                return
-            if self.path.startswith("/slow.jpg"):
-                time.sleep(local.slow_seconds)
-            if self.path == "/broken.jpg":  # an upstream that fails for good
-                self.send_response(500)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "image/jpeg")
-            self.send_header("Content-Length", str(len(FACE)))
-            self.end_headers()
-            self.wfile.write(FACE)
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            headers = {key.lower(): value for key, value in self.headers.items()}
-            status, extra = local.receiver.handle(headers, body)
-            self.send_response(status)
-            for key, value in extra.items():
-                self.send_header(key, value)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-    server = ThreadingHTTPServer((LOCAL, local.port), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-@dataclass
 class Service:
     base_url: str
     store: ResultStore
     key: Credentials
-    local: LocalServer
+    local: LocalSite
     environment: dict[str, str]
 
     def request(
@@ -158,8 +87,8 @@ def running_service(tmp_path_factory: pytest.TempPathFactory, backend: str) -> I
 
 
 def _running_service(tmp: Path, store_url: str) -> Iterator[Service]:
-    local = LocalServer(free_port())
-    http_server = _serve(local)
+    local = LocalSite()
+    http_server = local.serve()
     store = ResultStore.open(store_url)
     with redis_broker(tmp) as broker:
         environment = {

@@ -26,8 +26,8 @@ from pipeline.sources import ImageRef
 from pipeline.store import ResultStore
 from pipeline.store.schema import jobs
 from pipeline.webhooks import verify
-from tests.service.conftest import FACE, MASTER_KEY, LocalServer, Service, answers
-from tests.support import free_port, wait_until
+from tests.service.conftest import FACE, MASTER_KEY, Service, answers
+from tests.support import LocalSite, free_port, wait_until
 
 FACE_B64 = "base64://" + base64.b64encode(FACE).decode()
 # What an answer must never show: SQL, driver names, addresses, tracebacks.
@@ -371,7 +371,7 @@ def api_without_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
     try:
         wait_until(lambda: answers(base_url), timeout=30, what="the API to answer")
         key = KeyRing(store.api_keys, MASTER_KEY).create("account-1")
-        yield Service(base_url, store, key, LocalServer(0), environment)
+        yield Service(base_url, store, key, LocalSite(0), environment)
     finally:
         api.terminate()
         api.wait(timeout=10)

@@ -15,7 +15,8 @@ from calibrate.fixtures import load
 from calibrate.gender import identity_gender_answers
 from calibrate.labels import FACES_GENDER
 from pipeline.settings import EngineSettings
-from pipeline.vision.age_gender import estimate_age, estimate_gender, load_networks
+from pipeline.vision import age_gender
+from pipeline.vision.age_gender import estimate_age, estimate_gender
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.landmarks import find_shape
 from pipeline.vision.onnx_weights import subnormal_count, without_subnormal_weights
@@ -72,12 +73,12 @@ def test_flushing_subnormal_weights_leaves_the_outputs_bit_identical(
         onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
         for model in (original, flushed)
     ]
-    network = getattr(load_networks(), task)
+    network = getattr(age_gender.load(), task)
     for name in face_labels:
         pixels = load(faces_dir / name)
         for box in detect_faces(pixels, SETTINGS):
             details = dlib.get_face_chip_details(
-                find_shape(pixels, box), network.chip_size, load_networks().padding
+                find_shape(pixels, box), network.chip_size, age_gender.load().padding
             )
             chip = np.asarray(dlib.extract_image_chip(pixels, details), dtype=np.float32)
             tensor = ((chip - network.means) * np.float32(network.scale)).transpose(2, 0, 1)[None]

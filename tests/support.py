@@ -52,6 +52,54 @@ def noise_png(side: int = 64) -> bytes:
     return buffer.getvalue()
 
 
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_blocks(language: str) -> list[str]:
+    """The README's fenced code blocks in `language` (```sh, ```python), in order."""
+    blocks: list[str] = []
+    current: list[str] | None = None
+    for line in README.read_text().splitlines():
+        if current is None and line.strip() == f"```{language}":
+            current = []
+        elif current is not None and line.strip() == "```":
+            blocks.append("\n".join(current))
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def readme_block(language: str, containing: str) -> str:
+    """The README's one `language` block that holds `containing`."""
+    (block,) = [block for block in readme_blocks(language) if containing in block]
+    return block
+
+
+def example_photos(folder: Path) -> Path:
+    """The files the README's examples name, made from scikit-image's astronaut (a face the
+    quality gate passes), in `folder`: photo.jpg, a.jpg, b.jpg (mirrored), door.jpg,
+    photos/ and people/eileen/ (two photos of one person)."""
+    import skimage.data  # noqa: PLC0415
+
+    face = Image.open(Path(skimage.data.__file__).parent / "astronaut.png").convert("RGB")
+    tilted = face.rotate(8, resample=Image.Resampling.BICUBIC)
+    files = {
+        "photo.jpg": face,
+        "a.jpg": face,
+        "b.jpg": face.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+        "door.jpg": tilted,
+        "photos/astronaut.jpg": face,
+        "photos/mirrored.jpg": face.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
+        "people/eileen/1.jpg": face,
+        "people/eileen/2.jpg": face.rotate(-8, resample=Image.Resampling.BICUBIC),
+    }
+    for name, image in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        image.save(folder / name, format="JPEG", quality=92)
+    return folder
+
+
 def require_fixtures() -> Path:
     """The labelled photos' folder (`calibrate.fixtures.fixtures_dir`); without them the test
     is skipped, or fails in CI (`CI=true`), which must have ../shared beside the checkout."""

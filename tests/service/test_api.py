@@ -8,6 +8,8 @@ import hashlib
 import itertools
 import json
 import time
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -16,7 +18,7 @@ from pipeline.keys import KeyRing
 from pipeline.signatures.facepipe import signed_headers
 from pipeline.webhooks import WebhookVerifyError, verify
 from tests.service.conftest import FACE, MASTER_KEY, Service
-from tests.support import wait_until
+from tests.support import example_photos, readme_block, wait_until
 
 FACE_B64 = "base64://" + base64.b64encode(FACE).decode()
 
@@ -33,6 +35,21 @@ def test_sync_detect_answers_within_the_deadline_in_the_green_shape(service: Ser
     assert len(body["faces"]) == 1
     assert set(body["faces"][0]["quality"]) == {"blur", "pitch", "yaw", "roll"}
     assert elapsed < 2.5  # the configured sync deadline
+
+
+def test_the_readme_http_example_runs(
+    service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    example_photos(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code = readme_block("python", "signed_headers").replace(
+        "http://127.0.0.1:8080", service.base_url
+    )
+    namespace: dict[str, Any] = {"APP_KEY": service.key.key_id, "APP_SECRET": service.key.secret}
+    exec(code, namespace)
+    answer = namespace["answer"]
+    assert answer["code"] == 200, answer
+    assert len(answer["faces"]) == 1, answer
 
 
 def test_sync_detect_past_the_deadline_answers_581_and_the_task_can_be_polled(

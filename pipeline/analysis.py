@@ -14,6 +14,7 @@ from pipeline.contract import (
     DetectResponse,
     Extras,
     Face,
+    Liveness,
     Location,
     Quality,
     RatedValue,
@@ -38,8 +39,10 @@ def detect(
     data_id: str | None = None,
     task_id: str | None = None,
     settings: Settings | None = None,
+    liveness: bool = False,
 ) -> DetectResponse:
-    """Detect faces and their quality in image bytes, in the `/green/face/detect` shape.
+    """Detect faces and their quality in image bytes, in the `/green/face/detect` shape;
+    `liveness` also says of each face whether it is a live person or a photo of a photo.
 
     Raises a `pipeline.errors.ImageError` subclass when the bytes break a documented limit;
     `DetectResponse.from_error` renders it in the same shape. `settings`: None reads them from
@@ -47,7 +50,7 @@ def detect(
     """
     settings = settings or Settings()
     decoded = decode(image, settings.limits, max_side=settings.engine.decode_max_side)
-    faces = FaceEngine(settings.engine).analyse(decoded)
+    faces = FaceEngine(settings.engine).analyse(decoded, liveness=liveness)
     return DetectResponse(
         data_id=data_id,
         task_id=task_id or new_task_id(),
@@ -87,6 +90,9 @@ def _to_face(face: FaceAnalysis, scale: float) -> Face:
         bang=_verdict(face.bang),
         hat=_verdict(face.hat),
         hairstyle=_verdict(face.hairstyle),
+        liveness=Liveness(value=face.liveness.value, rate=face.liveness.rate)
+        if face.liveness
+        else None,
     )
 
 

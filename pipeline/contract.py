@@ -52,6 +52,15 @@ class RatedValue(_Camel):
     rate: float
 
 
+class Liveness(_Camel):
+    """Whether the face is a live person: `Live`, `Spoof` (a photo of a photo) or `Unclear`
+    (too small, blurred or turned to judge); `rate` is the probability of `value`, null for
+    `Unclear`."""
+
+    value: str
+    rate: float | None
+
+
 class Smile(_Camel):
     value: float
     rate: float
@@ -69,7 +78,8 @@ class Face(_Camel):
     location: Location
     quality: Quality
     qualified: bool
-    # Why `qualified` is false: any of "blur", "sunglass", "pitch", "yaw", "roll".
+    # Why `qualified` is false: any of "blur", "sunglass", "pitch", "yaw", "roll", and
+    # "liveness" (a face not judged Live, with FACEPIPE_ENGINE_LIVENESS_GATE on).
     reasons: list[str]
     glasses: RatedValue | None = None
     smile: Smile | None = None
@@ -80,6 +90,8 @@ class Face(_Camel):
     hairstyle: RatedValue | None = None
     age: Age | None = None
     gender: RatedValue | None = None
+    # Null unless asked for (`liveness: true`, `/green/face/liveness`).
+    liveness: Liveness | None = None
 
 
 class Extras(_Camel):

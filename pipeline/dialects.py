@@ -5,8 +5,9 @@ what the results store keeps), so the CLI, the Python API and the HTTP service s
 a stored result can be served in any dialect later.
 
 - ctyun (docs/contract.md): `{code:"0", message:"success", result:{face_num, face_list}}`, age and
-  gender as strings. Errors are `{code, message:"error", details}` with ctyun's codes
-  (4101-4105, 5000); a photo without faces is ctyun's 4105, not an empty list.
+  gender as strings, and `FaceAntiSpoofing` in ctyun's words when liveness was judged.
+  Errors are `{code, message:"error", details}` with ctyun's codes (4101-4105, 5000); a
+  photo without faces is ctyun's 4105, not an empty list.
 - IMM (docs/contract.md): `{RequestId, Figures:[...]}`. Fields with no model behind them are
   null: `FigureConfidence` (the detector's score is not a calibrated probability), `Emotion`,
   `Mouth`, `FaceQuality`, `Attractive`. `Sharpness` is `1 - blur / 20`, the Green blur on IMM's 0..1
@@ -28,6 +29,12 @@ NO_FACE = "NoFaceDetected"
 # The job parameter that records an async caller's dialect (absent = green).
 FORMAT_PARAM = "format"
 
+# Green liveness values -> ctyun's FaceAntiSpoofing strings (its field table's wording).
+CTYUN_LIVENESS = {
+    "Live": "活体人脸",
+    "Spoof": "非活体人脸",
+    "Unclear": "人脸清晰度差, 无法判断",
+}
 # Green values -> IMM's lower-case vocabulary.
 _IMM_GLASSES = {"None": "none", "Wear": "glasses", "Sunglass": "sunglass"}
 _IMM_HAT = {"None": "none", "Wear": "hat"}
@@ -74,7 +81,7 @@ def ctyun_error(error_name: str, details: str) -> dict[str, Any]:
 def _ctyun_face(face: dict[str, Any]) -> dict[str, Any]:
     box = face["location"]
     age, gender = face.get("age"), face.get("gender")
-    return {
+    rendered = {
         "face_location": {
             "top": round(box["y"]),
             "left": round(box["x"]),
@@ -84,6 +91,10 @@ def _ctyun_face(face: dict[str, Any]) -> dict[str, Any]:
         "gender": gender["value"] if gender else None,
         "age": str(round(age["value"])) if age else None,
     }
+    liveness = face.get("liveness")
+    if liveness:
+        rendered["FaceAntiSpoofing"] = CTYUN_LIVENESS[liveness["value"]]
+    return rendered
 
 
 def to_imm(green: dict[str, Any]) -> dict[str, Any]:

@@ -43,6 +43,7 @@ all answer a given failure the same way::
     │   ├── RequestTooLargeError           464  body over 8 MB (HTTP 413)
     │   ├── UrlTooLongError                465  url over 2,048 characters
     │   ├── CompareImageTooLargeError      466  compare image over 2 MB (HTTP 413)
+    │   ├── CtyunImageTooLargeError        468  ctyun liveness image over 2 MB (HTTP 413)
     │   └── ServiceUnavailableError        503  the broker or the results store is down
     ├── SyncTimeoutError               581  a sync call had no result within 6 s
     └── InternalError                  500  a bug; reported, never hidden
@@ -347,6 +348,13 @@ class CompareImageTooLargeError(RequestError):
     code = 466
     http_status = 413
     name = "CompareImageTooLarge"
+    ctyun_code = "4103"
+
+
+class CtyunImageTooLargeError(RequestError):
+    code = 468
+    http_status = 413
+    name = "CtyunImageTooLarge"
     ctyun_code = "4103"
 
 

@@ -25,7 +25,9 @@ from pipeline.sources import Fetcher, ImageRef
 if TYPE_CHECKING:
     from pipeline.library.store import Library
 
-JobKind = Literal["detect", "attributes", "compare", "enroll", "search"]
+JobKind = Literal["detect", "attributes", "liveness", "compare", "enroll", "search"]
+# The kinds whose result is a detect response (faces), which every dialect can render.
+DETECT_KINDS: tuple[JobKind, ...] = ("detect", "attributes", "liveness")
 JOB_KINDS: tuple[JobKind, ...] = get_args(JobKind)
 
 
@@ -98,8 +100,14 @@ def run_job(
         return JobOutcome(response.to_json(), faces=None, qualified_faces=None)
     # "attributes" returns the same face objects: the attributes the engine does not compute
     # (hat and hairstyle unless turned on; bang behind sunglasses or a mask) are null, as
-    # documented in pipeline.contract.
-    detected = detect(image, data_id=spec.source.data_id, task_id=task_id, settings=settings)
+    # documented in pipeline.contract. "liveness" adds each face's liveness verdict.
+    detected = detect(
+        image,
+        data_id=spec.source.data_id,
+        task_id=task_id,
+        settings=settings,
+        liveness=spec.kind == "liveness",
+    )
     detected.url = spec.source.uri
     faces = detected.faces or []
     return JobOutcome(

@@ -64,6 +64,10 @@ class EngineSettings(BaseSettings):
     # `attributes` on. Off by default: the network costs more than face detection itself
     # (`python -m bench.engine`), so it is for those who need these two fields.
     head_attributes: bool = False
+    # Where liveness is judged (`liveness` jobs and requests), a face that is not `Live`
+    # also fails the quality gate, with the reason "liveness". Off by default: liveness is
+    # reported, and the caller decides.
+    liveness_gate: bool = False
     # The exported face-parsing ONNX; None = the one `make setup` writes into the environment.
     parsing_model: Path | None = None
     # The face descriptor compare uses (`pipeline.vision.embedding`); each has its own
@@ -154,6 +158,8 @@ class ApiSettings(BaseSettings):
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024)
     max_url_chars: int = Field(default=2048, ge=16)
     max_compare_image_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
+    # ctyun's documented limit of an image on its own routes (face anti-spoofing).
+    max_ctyun_image_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)
     # How long an inline (base64) image waits in Redis for a worker (pipeline.sources.inline).
     inline_ttl: int = Field(default=24 * 3600, ge=60)
     # How long `/green/image/results` answers a finished search (documented: 1 hour; 594 after).

@@ -10,7 +10,16 @@ from fastapi import FastAPI, Request, Response
 
 from pipeline.api.errors import install_error_handlers
 from pipeline.api.gate import RequestGate, Shield
-from pipeline.api.routes import compare, detect, events, library, operations, results, search
+from pipeline.api.routes import (
+    compare,
+    ctyun,
+    detect,
+    events,
+    library,
+    operations,
+    results,
+    search,
+)
 from pipeline.api.state import ApiState
 from pipeline.producers.queue import JobQueue
 from pipeline.settings import Settings
@@ -32,7 +41,7 @@ def create_api(settings: Settings, queue: JobQueue, *, broker_url: str) -> FastA
         lifespan=lifespan,
     )
     api.state.api = state
-    for routes in (detect, results, compare, library, search, events, operations):
+    for routes in (detect, ctyun, results, compare, library, search, events, operations):
         api.include_router(routes.router)
     install_error_handlers(api)
 

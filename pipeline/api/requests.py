@@ -35,11 +35,13 @@ class DetectTask(_Body):
 
 
 class DetectRequest(_Body):
-    """`/green/face/detect`: `url` is http(s)://, s3://, oss:// or base64://."""
+    """`/green/face/detect`: `url` is http(s)://, s3://, oss:// or base64://; `liveness`
+    also judges whether each face is a live person."""
 
     biz_type: Text | None = None
     data_id: Text | None = Field(default=None, max_length=256)
     url: Text
+    liveness: bool = False
 
 
 class AsyncDetectRequest(_Body):
@@ -51,6 +53,7 @@ class AsyncDetectRequest(_Body):
     tasks: list[DetectTask] | None = Field(default=None, min_length=1, max_length=MAX_TASKS)
     callback: Text | None = None
     seed: Text | None = Field(default=None, max_length=256)
+    liveness: bool = False
 
     @model_validator(mode="after")
     def _one_form(self) -> Self:
@@ -67,6 +70,12 @@ class AsyncDetectRequest(_Body):
             return self.tasks
         assert self.url is not None  # checked by _one_form
         return [DetectTask(data_id=self.data_id, url=self.url)]
+
+
+class FasRequest(_Body):
+    """ctyun's face anti-spoofing: `{imageContent}`, an image in plain base64 (no prefix)."""
+
+    image_content: Text = Field(min_length=1)
 
 
 class ResultsRequest(RootModel[list[Text]]):

@@ -19,6 +19,7 @@ from pipeline.broker import redis_py_url
 from pipeline.errors import (
     CompareImageTooLargeError,
     InvalidRequestError,
+    RequestError,
     SyncTimeoutError,
     UrlTooLongError,
 )
@@ -95,7 +96,9 @@ class ApiState:
     async def compare_spec(self, body: CompareRequest, caller: Caller) -> JobSpec:
         source, target = body.images()
         for image in (source, target):
-            _check_inline_size(image, self.settings.api.max_compare_image_bytes)
+            check_inline_size(
+                image, self.settings.api.max_compare_image_bytes, CompareImageTooLargeError
+            )
         return JobSpec(
             "compare",
             await self.image_ref(source, caller),
@@ -178,12 +181,13 @@ def call_params() -> dict[str, str]:
     return {"call": uuid.uuid4().hex}
 
 
-def _check_inline_size(image: str, limit: int) -> None:
+def check_inline_size(image: str, limit: int, error: type[RequestError]) -> None:
+    """Refuse an inline (base64://) image whose bytes are over `limit` with `error`."""
     if image.startswith(BASE64_PREFIX):
         size = len(image) - len(BASE64_PREFIX)
         decoded = size * 3 // 4
         if decoded > limit:
-            raise CompareImageTooLargeError(
-                f"a compare image is at most {limit // (1024 * 1024)} MB; this one is "
+            raise error(
+                f"the image is at most {limit // (1024 * 1024)} MB; this one is "
                 f"{decoded / (1024 * 1024):.1f} MB"
             )

@@ -37,6 +37,9 @@ def detect_command(
     dialect: Annotated[
         Dialect, typer.Option("--format", help="Output shape with --json: green, ctyun or imm.")
     ] = "green",
+    liveness: Annotated[
+        bool, typer.Option("--liveness", help="Also judge whether each face is a live person.")
+    ] = False,
 ) -> None:
     """Detect faces and their quality; failures are printed as error objects, not raised."""
     references = list(images or []) + ([str(sample_image())] if sample else [])
@@ -46,7 +49,9 @@ def detect_command(
     for reference in references:
         task_id = new_task_id()
         try:
-            response = detect(read_image(reference), task_id=task_id, settings=settings)
+            response = detect(
+                read_image(reference), task_id=task_id, settings=settings, liveness=liveness
+            )
         except FacepipeError as exc:
             response = DetectResponse.from_error(exc, task_id=task_id)
         response.url = reference if not reference.startswith("base64://") else None
@@ -87,7 +92,7 @@ def _detect_summary(payload: dict[str, Any]) -> str:
         # Attributes the engine did not compute (settings turn them off) are left out.
         computed = [
             f"{name}={face[name]['value']}"
-            for name in ("glasses", "gender", "age", "bang", "hat", "hairstyle")
+            for name in ("glasses", "gender", "age", "bang", "hat", "hairstyle", "liveness")
             if face.get(name) is not None
         ]
         lines.append(

@@ -40,7 +40,7 @@ SAMPLES = (
     "multipage.tif",
 )
 # The per-image tasks a folder or prefix can be run with (compare takes pairs: compare-batch).
-ImageTask = Literal["detect", "attributes"]
+ImageTask = Literal["detect", "attributes", "liveness"]
 TaskOption = Annotated[ImageTask, typer.Option("--task", help="Which analysis each image gets.")]
 # Celery's pools that facepipe supports: processes for the CPU-bound analysis, threads for
 # the fetch stage, whose downloads wait on the network.

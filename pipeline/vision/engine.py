@@ -20,6 +20,7 @@ from pipeline.vision.embedding import Embedding, face_embedding
 from pipeline.vision.glasses import GlassesVerdict, classify_glasses
 from pipeline.vision.head import HairstyleVerdict, HatVerdict, classify_hairstyle, classify_hat
 from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
+from pipeline.vision.liveness import LivenessVerdict, judge_liveness
 from pipeline.vision.mask import MaskVerdict, classify_mask
 from pipeline.vision.models import warm_up
 from pipeline.vision.mustache import MustacheVerdict, classify_mustache
@@ -51,6 +52,8 @@ class FaceAnalysis:
     hat: HatVerdict | None
     hairstyle: HairstyleVerdict | None
     reasons: list[str]
+    # None unless asked for (`analyse(..., liveness=True)`).
+    liveness: LivenessVerdict | None = None
 
     @property
     def qualified(self) -> bool:
@@ -75,11 +78,17 @@ class FaceEngine:
         """Load the networks `analyse` will run, so the first image does not wait for them."""
         warm_up(self.settings)
 
-    def analyse(self, image: DecodedImage) -> list[FaceAnalysis]:
-        """Every detected face, largest first."""
-        return [self._analyse_face(image, box) for box in detect_faces(image.pixels, self.settings)]
+    def analyse(self, image: DecodedImage, *, liveness: bool = False) -> list[FaceAnalysis]:
+        """Every detected face, largest first; `liveness` also judges whether each is a live
+        person (`pipeline.vision.liveness`)."""
+        return [
+            self._analyse_face(image, box, liveness=liveness)
+            for box in detect_faces(image.pixels, self.settings)
+        ]
 
-    def _analyse_face(self, image: DecodedImage, box: FaceBox) -> FaceAnalysis:
+    def _analyse_face(
+        self, image: DecodedImage, box: FaceBox, *, liveness: bool = False
+    ) -> FaceAnalysis:
         shape = find_shape(image.pixels, box)
         landmarks = shape_to_array(shape)
         pose = estimate_pose(landmarks)
@@ -93,6 +102,10 @@ class FaceEngine:
         bang = None
         if respirator is not None and respirator.value == "None" and glasses.value != "Sunglass":
             bang = classify_bang(image.pixels, landmarks)
+        reasons = gate(blur, pose, glasses.value)
+        verdict = judge_liveness(image.pixels, box, pose, blur) if liveness else None
+        if verdict is not None and verdict.value != "Live" and self.settings.liveness_gate:
+            reasons.append("liveness")
         head = None
         if attributes and self.settings.head_attributes:
             head = parse_head(image.pixels, landmarks, self.settings.parsing_model).features()
@@ -110,7 +123,8 @@ class FaceEngine:
             bang=bang,
             hat=classify_hat(head) if head else None,
             hairstyle=classify_hairstyle(head) if head else None,
-            reasons=gate(blur, pose, glasses.value),
+            reasons=reasons,
+            liveness=verdict,
         )
 
     def describe(self, image: DecodedImage, limit: int) -> list[DescribedFace]:

@@ -11,6 +11,7 @@ from pipeline.api.dependencies import Authenticated, State
 from pipeline.api.requests import ResultsRequest
 from pipeline.api.state import TASK_ID
 from pipeline.dialects import dialect_of, render
+from pipeline.jobs import DETECT_KINDS
 from pipeline.store import TERMINAL, JobRecord, ResultStore
 
 # Pending results, as the documented async mode reports them.
@@ -37,7 +38,7 @@ async def results(body: ResultsRequest, caller: Authenticated, state: State) -> 
             data.append({"code": 404, "msg": "no such task", "taskId": task_id})
         elif record.status not in TERMINAL or record.result is None:
             data.append({**PROCESSING, "taskId": task_id})
-        elif record.spec.kind == "detect":
+        elif record.spec.kind in DETECT_KINDS:
             data.append(render(record.result, dialect_of(record.spec.params)))
         else:
             data.append(record.result)

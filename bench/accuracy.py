@@ -13,7 +13,9 @@
 - blur: scores of sharp photos and of copies blurred with sigma = 2.5% of the face width;
 - pose vs GENKI-4K labels (GENKI counts yaw and roll with the opposite sign to facepipe, see
   `pipeline/vision/pose.py`; its labels are negated here before comparing);
-- attributes (glasses, mask, smile, gender): see `bench/attributes.py`.
+- attributes (glasses, mask, smile, gender): see `bench/attributes.py`;
+- liveness (print attacks across held-out subjects, real photos, the npm networks): see
+  `bench/liveness.py`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import numpy as np
 
 from bench.attributes import attributes
 from bench.detection import detection
+from bench.liveness import liveness
 from calibrate.compare import DESCRIPTORS, embeddings, person_folds, photos
 from calibrate.fixtures import fixtures_dir, largest_face, load
 from pipeline.imaging import RGBImage, decode
@@ -182,6 +185,7 @@ def main() -> None:
         "blur": blur_separation(faces, labels),
         "pose_vs_genki4k": genki_pose(root / "genki4k", args.genki),
         "attributes": attributes(root),
+        "liveness": liveness(root),
     }
     print(json.dumps(report, indent=2))
 

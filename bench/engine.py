@@ -10,12 +10,14 @@ and the attributes: masked-face detector, smile, mask, age, gender, mustache, ba
 attributes. "head": the default plus hat and hairstyle from the face-parsing network
 (`FACEPIPE_ENGINE_HEAD_ATTRIBUTES=true`, off by default). compare: decode both photos, the
 largest face of each, SFace descriptors and the score (models loaded before timing);
-compare_dlib_ms_per_pair: the same with dlib's descriptor. Every runner uses settings built
-once, as a worker holds them; settings_from_environment_ms is what building them on each call
-costs. attribute_stages_ms_per_image: what each attribute stage costs per image (best of
+compare_dlib_ms_per_pair: the same with dlib's descriptor. "liveness": the default detect with
+each face's liveness (`detect(..., liveness=True)`); liveness_ratio is its time over
+detect's. Every runner uses settings built once, as a worker holds them;
+settings_from_environment_ms is what building them on each call costs.
+attribute_stages_ms_per_image: what each attribute stage costs per image (best of
 rounds), the masked-face detector as the difference between detection with and without it.
-Prints JSON; targets: detect_ratio <= 0.6 of the baseline at equal or better recall, and
-attributes_overhead <= 0.4 (full detect vs gate only, same run).
+Prints JSON; targets: detect_ratio <= 0.6 of the baseline at equal or better recall,
+attributes_overhead <= 0.4 (full detect vs gate only, same run) and liveness_ratio <= 1.3.
 """
 
 from __future__ import annotations
@@ -67,6 +69,11 @@ GATE_ONLY = Settings(engine=EngineSettings(attributes=False))
 
 def gate_only_detect(data: bytes) -> int:
     faces = detect(data, settings=GATE_ONLY).faces
+    return len(faces or [])
+
+
+def liveness_detect(data: bytes) -> int:
+    faces = detect(data, settings=DEFAULT, liveness=True).faces
     return len(faces or [])
 
 
@@ -172,6 +179,7 @@ def main() -> None:
     # Load the models outside the timings.
     facepipe_detect(photos["obama.jpg"])
     head_detect(photos["obama.jpg"])
+    liveness_detect(photos["obama.jpg"])
     baseline(photos["obama.jpg"])
 
     runs = timed(
@@ -180,6 +188,7 @@ def main() -> None:
             "detect": facepipe_detect,
             "gate_only": gate_only_detect,
             "head": head_detect,
+            "liveness": liveness_detect,
         },
         photos,
         args.rounds,
@@ -188,6 +197,7 @@ def main() -> None:
     detect_seconds, detect_found = runs["detect"]
     gate_seconds, gate_found = runs["gate_only"]
     head_seconds, _ = runs["head"]
+    liveness_seconds, _ = runs["liveness"]
     pairs = [
         ("obama.jpg", "obama2.jpg"),
         ("obama.jpg", "biden.jpg"),
@@ -213,6 +223,9 @@ def main() -> None:
                 "target_overhead": 0.4,
                 "head_attributes_ms_per_image": round(head_seconds * 1000, 1),
                 "head_attributes_overhead": round(head_seconds / gate_seconds - 1, 3),
+                "liveness_ms_per_image": round(liveness_seconds * 1000, 1),
+                "liveness_ratio": round(liveness_seconds / detect_seconds, 3),
+                "target_liveness_ratio": 1.3,
                 "attribute_stages_ms_per_image": stage_costs(photos, args.rounds),
                 "settings_from_environment_ms": round(settings_time(args.rounds) * 1000, 2),
                 "compare_ms_per_pair": round(compare_seconds["sface"] * 1000, 1),

@@ -18,7 +18,7 @@ from pipeline.keys import KeyRing
 from pipeline.signatures.facepipe import signed_headers
 from pipeline.webhooks import WebhookVerifyError, verify
 from tests.service.conftest import FACE, MASTER_KEY, Service
-from tests.support import example_photos, readme_block, wait_until
+from tests.support import example_photos, face_jpeg, noise_png, readme_block, wait_until
 
 FACE_B64 = "base64://" + base64.b64encode(FACE).decode()
 
@@ -407,3 +407,90 @@ def test_bucket_events_are_ingested_once_with_a_bearer_token(service: Service) -
     assert again.get("taskIds", first["taskIds"]) in ([], first["taskIds"])
     wrong = httpx.post(url, json=event, headers={"Authorization": f"Bearer {service.key.key_id}:x"})
     assert wrong.status_code == 401
+
+
+# -- liveness ----------------------------------------------------------------------------
+
+LARGE_FACE = face_jpeg(side=512)  # the astronaut's face ~100 px wide: wide enough to judge
+FAS_PATH = "/v1/aiop/api/svc-1/face-fas-action/person/detectFasFromBase64"
+
+
+def ctyun_post(service: Service, path: str, content: bytes) -> dict[str, Any]:
+    """A request signed with ctyun's own scheme, as its clients send it."""
+    stamp = str(int(time.time() * 1000))
+    key, secret = service.key.key_id, service.key.secret
+    sign = hashlib.md5((key + secret + stamp + path).encode() + content).hexdigest()
+    headers = {"AppKey": key, "Timestamp": stamp, "Sign": sign, "Content-Type": "application/json"}
+    response = httpx.post(service.base_url + path, content=content, headers=headers, timeout=30)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_sync_liveness_answers_each_face_with_its_verdict(service: Service) -> None:
+    url = "base64://" + base64.b64encode(LARGE_FACE).decode()
+    for path, body in (
+        ("/green/face/liveness", {"url": url}),
+        ("/green/face/detect", {"url": url, "liveness": True}),
+    ):
+        answer = service.post(path, body).json()
+        assert answer["code"] == 200, answer
+        (face,) = answer["faces"]
+        assert face["liveness"]["value"] == "Live"
+        assert 0.5 <= face["liveness"]["rate"] <= 1.0
+    plain = service.post("/green/face/detect", {"url": url}).json()
+    assert plain["faces"][0]["liveness"] is None
+
+
+def test_a_face_too_small_to_judge_is_unclear(service: Service) -> None:
+    answer = service.post("/green/face/liveness", {"url": FACE_B64}).json()
+    assert answer["faces"][0]["liveness"] == {"value": "Unclear", "rate": None}
+
+
+def test_async_liveness_calls_back_and_is_polled(service: Service) -> None:
+    receiver = service.local.receiver
+    receiver.received.clear()
+    url = "base64://" + base64.b64encode(LARGE_FACE).decode()
+    body = {"url": url, "callback": service.local.url("/hook"), "seed": "s"}
+    task_id = service.post("/green/face/asyncliveness", body).json()["taskId"]
+    wait_until(lambda: len(receiver.received) >= 1, timeout=30, what="the callback")
+    _, headers, raw = receiver.received[0]
+    content = json.loads(verify(raw, headers, uid="account-1", seed="s"))
+    assert content["taskId"] == task_id
+    assert content["faces"][0]["liveness"]["value"] == "Live"
+    polled = service.post("/green/face/results", [task_id]).json()["data"][0]
+    assert polled == content
+
+
+def test_ctyun_face_anti_spoofing_answers_in_its_words(service: Service) -> None:
+    content = json.dumps({"imageContent": base64.b64encode(LARGE_FACE).decode()}).encode()
+    answer = ctyun_post(service, FAS_PATH, content)
+    assert (answer["code"], answer["message"]) == ("0", "success")
+    assert answer["result"]["face_num"] == 1
+    (face,) = answer["result"]["face_list"]
+    assert face["FaceAntiSpoofing"] == "活体人脸"
+    assert set(face["face_location"]) == {"top", "left", "width", "height"}
+    small = json.dumps({"imageContent": base64.b64encode(FACE).decode()}).encode()
+    unclear = ctyun_post(service, FAS_PATH, small)["result"]["face_list"][0]
+    assert unclear["FaceAntiSpoofing"] == "人脸清晰度差, 无法判断"
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"{not json", 4102),
+        (json.dumps({"image": "abc"}).encode(), 4101),
+        (json.dumps({"imageContent": ""}).encode(), 4101),
+        (json.dumps({"imageContent": "A" * (3 * 1024 * 1024)}).encode(), 4103),
+        (json.dumps({"imageContent": base64.b64encode(b"not an image").decode()}).encode(), 4104),
+        (json.dumps({"imageContent": base64.b64encode(noise_png()).decode()}).encode(), 4105),
+    ],
+    ids=["not-json", "no-image", "empty-image", "over-2-mb", "not-an-image", "no-face"],
+)
+def test_ctyun_face_anti_spoofing_errors_have_its_codes(
+    service: Service, content: bytes, code: int
+) -> None:
+    answer = ctyun_post(service, FAS_PATH, content)
+    assert answer["code"] == code, answer
+    assert answer["message"] == "error"
+    assert "Traceback" not in answer["details"]

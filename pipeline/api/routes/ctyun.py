@@ -21,26 +21,38 @@ from pipeline.api.requests import FasRequest
 from pipeline.api.state import call_params, check_inline_size
 from pipeline.contract import DetectResponse
 from pipeline.dialects import ctyun_error, to_ctyun
-from pipeline.errors import CtyunImageTooLargeError, FacepipeError
+from pipeline.errors import (
+    CtyunImageTooLargeError,
+    FacepipeError,
+    InvalidRequestError,
+    MalformedRequestError,
+)
 from pipeline.jobs import JobSpec
 from pipeline.sources.local import BASE64_PREFIX
 
 router = APIRouter()
 FAS_PATH = "/v1/aiop/api/{service}/face-fas-action/person/detectFasFromBase64"
+# The route reads its body itself (its refusals are ctyun's); the schema still documents it.
+_FAS_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": FasRequest.model_json_schema(by_alias=True)}},
+    }
+}
 
 
-@router.post(FAS_PATH, tags=["liveness"])
+@router.post(FAS_PATH, tags=["liveness"], openapi_extra=_FAS_BODY)
 async def detect_fas(service: str, request: Request, caller: Authenticated, state: State) -> Any:
     """Whether each face is a live person (活体人脸), a photo of one (非活体人脸) or too
     unclear to judge, in ctyun's shape; sync, within 6 s."""
     try:
         content = json.loads(await request.body())
     except ValueError:
-        return ctyun_error("MalformedRequestError", "the body is not JSON")
+        return ctyun_error(MalformedRequestError.name, "the body is not JSON")
     try:
         body = FasRequest.model_validate(content)
     except ValidationError:
-        return ctyun_error("InvalidRequestError", "imageContent (base64 image) is missing")
+        return ctyun_error(InvalidRequestError.name, "imageContent (base64 image) is missing")
     image = BASE64_PREFIX + body.image_content
     try:
         check_inline_size(image, state.settings.api.max_ctyun_image_bytes, CtyunImageTooLargeError)

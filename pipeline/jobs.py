@@ -25,9 +25,11 @@ from pipeline.sources import Fetcher, ImageRef
 if TYPE_CHECKING:
     from pipeline.library.store import Library
 
-JobKind = Literal["detect", "attributes", "liveness", "compare", "enroll", "search"]
-# The kinds whose result is a detect response (faces), which every dialect can render.
-DETECT_KINDS: tuple[JobKind, ...] = ("detect", "attributes", "liveness")
+# The kinds of one image whose result is a detect response (faces), which every dialect can
+# render: what a folder, a prefix or a bucket event can be run with.
+ImageKind = Literal["detect", "attributes", "liveness"]
+DETECT_KINDS: tuple[ImageKind, ...] = get_args(ImageKind)
+JobKind = Literal[ImageKind, "compare", "enroll", "search"]
 JOB_KINDS: tuple[JobKind, ...] = get_args(JobKind)
 
 

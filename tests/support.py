@@ -7,6 +7,8 @@ import io
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -98,6 +100,25 @@ def example_photos(folder: Path) -> Path:
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         image.save(folder / name, format="JPEG", quality=92)
     return folder
+
+
+def facepipe_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`facepipe ARGS` run in `folder` as a new user would: no FACEPIPE_* settings, so the
+    store, broker and outputs are the embedded defaults inside `folder`."""
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("FACEPIPE_") or key == "FACEPIPE_FIXTURES"
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
 
 
 def require_fixtures() -> Path:

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.support import example_photos
+from tests.support import example_photos, facepipe_in
 
 # The console script installed beside this interpreter (the project's venv).
 FACEPIPE = Path(sys.executable).with_name("facepipe")
@@ -105,16 +105,7 @@ def test_run_with_the_liveness_task_judges_every_face(tmp_path: Path) -> None:
     """The whole embedded pipeline (a private Redis, a Celery worker, the SQLite store) with
     `--task liveness`: every face of the results carries its verdict."""
     example_photos(tmp_path)
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("FACEPIPE_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "run", "photos", "--task", "liveness", "-w", "1"],
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    done = facepipe_in(tmp_path, "run", "photos", "--task", "liveness", "-w", "1")
     assert done.returncode == 0, done.stderr[-2000:]
     results = [json.loads(line) for line in (tmp_path / "facepipe-results.jsonl").open()]
     faces = [face for result in results for face in result["result"]["faces"]]

@@ -4,23 +4,13 @@ scikit-image's astronaut (tests/service/test_api.py runs its HTTP example)."""
 from __future__ import annotations
 
 import json
-import os
 import shlex
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support import example_photos, readme_block
-
-# A fresh store and broker per run: settings from the environment would point elsewhere.
-CLEAN_ENVIRONMENT = {
-    key: value
-    for key, value in os.environ.items()
-    if not key.startswith("FACEPIPE_") or key == "FACEPIPE_FIXTURES"
-}
+from tests.support import example_photos, facepipe_in, readme_block
 
 
 def test_the_command_line_examples_run(tmp_path: Path) -> None:
@@ -29,15 +19,7 @@ def test_the_command_line_examples_run(tmp_path: Path) -> None:
     for line in readme_block("sh", "facepipe detect photo.jpg").splitlines():
         command = shlex.split(line.split("#", 1)[0])
         assert command[0] == "facepipe", line
-        done = subprocess.run(
-            [sys.executable, "-m", "pipeline.cli", *command[1:]],
-            cwd=tmp_path,
-            env=CLEAN_ENVIRONMENT,
-            capture_output=True,
-            text=True,
-            timeout=240,
-            check=False,
-        )
+        done = facepipe_in(tmp_path, *command[1:])
         assert done.returncode == 0, (line, done.stderr[-2000:])
         outputs[" ".join(command[1:])] = done.stdout
     detected = json.loads(outputs["detect photo.jpg --json"].splitlines()[0])

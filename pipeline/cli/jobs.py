@@ -18,6 +18,7 @@ import typer
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.cli.report import write_store_report
+from pipeline.jobs import ImageKind
 from pipeline.producers.backfill import BackfillOptions, BackfillReport, backfill
 from pipeline.producers.listener import listen, queue_url, sqs_client
 from pipeline.producers.manifest import enqueue_pairs
@@ -40,8 +41,7 @@ SAMPLES = (
     "multipage.tif",
 )
 # The per-image tasks a folder or prefix can be run with (compare takes pairs: compare-batch).
-ImageTask = Literal["detect", "attributes", "liveness"]
-TaskOption = Annotated[ImageTask, typer.Option("--task", help="Which analysis each image gets.")]
+TaskOption = Annotated[ImageKind, typer.Option("--task", help="Which analysis each image gets.")]
 # Celery's pools that facepipe supports: processes for the CPU-bound analysis, threads for
 # the fetch stage, whose downloads wait on the network.
 Pool = Literal["prefork", "threads"]

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pipeline.api.dependencies import Authenticated, State
 from pipeline.errors import InvalidRequestError, MalformedRequestError
 from pipeline.events import parse_event
+from pipeline.jobs import ImageKind
 from pipeline.producers.uploads import submit_uploads
 
 router = APIRouter()
@@ -22,7 +23,7 @@ async def bucket_event(
     request: Request,
     caller: Authenticated,
     state: State,
-    task: Annotated[Literal["detect", "attributes"], Query()] = "detect",
+    task: Annotated[ImageKind, Query()] = "detect",
 ) -> Any:
     """Bucket notifications (S3 incl. SNS envelopes, MinIO, OSS): a job per new object;
     under a library prefix of the key's account (`FACEPIPE_LIBRARY_PREFIXES`), an enrol or

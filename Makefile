@@ -92,6 +92,8 @@ calibrate: setup
 	$(BIN)/python -m calibrate.mustache
 	$(BIN)/python -m calibrate.head
 	$(BIN)/python -m calibrate.bang
+	$(BIN)/python -m calibrate.liveness
+	$(BIN)/python -m calibrate.age
 
 ## regenerate tests/vision/data/tfjs_reference.json: the models' outputs by TensorFlow.js itself
 tfjs-reference: setup

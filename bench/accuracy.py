@@ -15,7 +15,8 @@
   `pipeline/vision/pose.py`; its labels are negated here before comparing);
 - attributes (glasses, mask, smile, gender): see `bench/attributes.py`;
 - liveness (print attacks across held-out subjects, real photos, the npm networks): see
-  `bench/liveness.py`.
+  `bench/liveness.py`;
+- age and gender on the labelled `ages/` faces: see `bench/age.py`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from bench.age import age
 from bench.attributes import attributes
 from bench.detection import detection
 from bench.liveness import liveness
@@ -186,6 +188,7 @@ def main() -> None:
         "pose_vs_genki4k": genki_pose(root / "genki4k", args.genki),
         "attributes": attributes(root),
         "liveness": liveness(root),
+        "age": age(root),
     }
     print(json.dumps(report, indent=2))
 

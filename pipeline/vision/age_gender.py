@@ -7,16 +7,19 @@ engine already has the 68-point shape, and dlib aligns a face chip identically f
 normalisation are read from the package's `manifest.json`, so they follow the models.
 
 - gender: `rate` is the network's probability of the reported class;
-- age: `value` is the expected age under the network's 81-class distribution (classes are
-  years 0-80), `rate` is that distribution's mass within `AGE_TOLERANCE` years of `value`,
-  and `sd` its standard deviation (IMM's `AgeSD`). The fixtures have no age labels, so these
-  are the model's own figures, not calibrated on our data.
+- age: the network's expected age under its 81-class distribution (classes are years
+  0-80), mapped to years by a monotone calibration fitted on labelled faces
+  (`data/age.json`, `python -m calibrate.age`): `value`. `sd` (IMM's `AgeSD`) is the
+  calibrated spread at that age, such that value ± sd holds the true age about 68% of the
+  time, and `rate` the probability of the true age being within `AGE_TOLERANCE` years of
+  `value` for a normal error of that spread.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import math
+from dataclasses import asdict, dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Final, Literal
@@ -32,6 +35,7 @@ from pipeline.vision.onnx_weights import without_subnormal_weights
 from pipeline.vision.verdict import Verdict
 
 AGE_TOLERANCE: Final = 5.0
+AGE_CALIBRATION_FILE: Final = "age.json"
 GenderValue = Literal["Male", "Female"]
 
 
@@ -43,6 +47,35 @@ class AgeEstimate:
     value: float
     rate: float
     sd: float
+
+
+@dataclass(frozen=True)
+class AgeCalibration:
+    """The network's expected age -> years (`expected` -> `years`, interpolated, clipped at
+    the ends), and the spread at a calibrated age (`at` -> `spread`)."""
+
+    expected: tuple[float, ...]
+    years: tuple[float, ...]
+    at: tuple[float, ...]
+    spread: tuple[float, ...]
+
+    def value(self, expected: float) -> float:
+        return float(np.interp(expected, self.expected, self.years))
+
+    def sd(self, value: float) -> float:
+        return float(np.interp(value, self.at, self.spread))
+
+    def to_json(self, report: dict[str, Any]) -> str:
+        rounded = {key: [round(v, 3) for v in values] for key, values in asdict(self).items()}
+        return json.dumps({**rounded, "report": report}, indent=1) + "\n"
+
+
+@cache
+def age_calibration() -> AgeCalibration:
+    text = resources.files("pipeline.vision.data").joinpath(AGE_CALIBRATION_FILE).read_text()
+    data = json.loads(text)
+    fields = ("expected", "years", "at", "spread")
+    return AgeCalibration(*(tuple(float(v) for v in data[name]) for name in fields))
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,15 +151,23 @@ def estimate_gender(pixels: RGBImage, shape: Any) -> GenderVerdict:
     return GenderVerdict("Female", round(1.0 - male, 4))
 
 
-def estimate_age(pixels: RGBImage, shape: Any) -> AgeEstimate:
-    """Expected age in years, the probability mass near it, and the distribution's spread."""
+def network_age(pixels: RGBImage, shape: Any) -> tuple[float, float]:
+    """The network's own expected age and its distribution's standard deviation."""
     networks = load()
     probabilities = networks.age.probabilities(pixels, shape, networks.padding).astype(np.float64)
     years = np.asarray(networks.age.extra["age_weights"], dtype=np.float64)
     expected = float(probabilities @ years)
-    spread = float(np.sqrt(probabilities @ (years - expected) ** 2))
-    near = float(probabilities[np.abs(years - expected) <= AGE_TOLERANCE].sum())
-    return AgeEstimate(value=round(expected, 1), rate=round(near, 4), sd=round(spread, 1))
+    return expected, float(np.sqrt(probabilities @ (years - expected) ** 2))
+
+
+def estimate_age(pixels: RGBImage, shape: Any) -> AgeEstimate:
+    """Calibrated age in years, its spread, and the probability of being within
+    AGE_TOLERANCE years (module docstring)."""
+    calibration = age_calibration()
+    value = calibration.value(network_age(pixels, shape)[0])
+    sd = max(calibration.sd(value), 0.1)
+    near = math.erf(AGE_TOLERANCE / (sd * math.sqrt(2.0)))
+    return AgeEstimate(value=round(value, 1), rate=round(near, 4), sd=round(sd, 1))
 
 
 def warm(settings: EngineSettings) -> None:

@@ -10,13 +10,16 @@ import numpy as np
 import onnx
 import onnxruntime
 import pytest
+from skimage import data
 
+from calibrate.age import fit
 from calibrate.fixtures import load
 from calibrate.gender import identity_gender_answers
 from calibrate.labels import FACES_GENDER
+from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision import age_gender
-from pipeline.vision.age_gender import estimate_age, estimate_gender
+from pipeline.vision.age_gender import age_calibration, estimate_age, estimate_gender
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.landmarks import find_shape
 from pipeline.vision.onnx_weights import subnormal_count, without_subnormal_weights
@@ -45,7 +48,7 @@ def test_gender_accuracy_on_identities(fixtures: Path) -> None:
 def test_age_is_plausible_and_its_spread_reported(faces_dir: Path) -> None:
     pixels = load(faces_dir / "biden.jpg")
     age = estimate_age(pixels, find_shape(pixels, detect_faces(pixels, SETTINGS)[0]))
-    # Biden was in his seventies in this photo; the model's own spread is reported as sd.
+    # Biden was in his seventies in this photo; the calibrated spread is reported as sd.
     assert 60 <= age.value <= 85
     assert 0.0 < age.rate <= 1.0
     assert age.sd > 0
@@ -85,3 +88,40 @@ def test_flushing_subnormal_weights_leaves_the_outputs_bit_identical(
             feed = {network.input_name: np.ascontiguousarray(tensor)}
             before, after = (session.run(None, feed)[0] for session in sessions)
             np.testing.assert_array_equal(before, after)
+
+
+def test_the_shipped_age_calibration_is_monotone_with_a_growing_spread() -> None:
+    calibration = age_calibration()
+    assert list(calibration.years) == sorted(calibration.years)
+    assert list(calibration.spread) == sorted(calibration.spread)
+    assert min(calibration.spread) > 0
+    # Older people were aged too young by the network alone; the map lifts them.
+    assert calibration.value(60.0) > 60.0
+
+
+def test_the_calibration_fit_recovers_a_known_map_and_spread() -> None:
+    """On synthetic faces whose true age is 1.5x the network's plus normal noise of sd 3,
+    the fitted map follows 1.5x and value +- sd holds the truth about 68% of the time."""
+    rng = np.random.default_rng(0)
+    expected = rng.uniform(1, 60, 3000)
+    truth = np.clip(1.5 * expected + rng.normal(0, 3, expected.size), 0, None)
+    calibration = fit(expected, truth)
+    for x in (10.0, 30.0, 50.0):
+        assert abs(calibration.value(x) - 1.5 * x) < 1.5
+    predicted = np.array([calibration.value(x) for x in expected])
+    sd = np.array([calibration.sd(v) for v in predicted])
+    assert 0.6 < float((np.abs(predicted - truth) <= sd).mean()) < 0.76
+    assert all(2.0 < calibration.sd(v) < 4.5 for v in (20.0, 60.0))
+
+
+def test_an_age_estimate_carries_the_calibrated_spread() -> None:
+    estimate = estimate_age(*_astronaut_shape())
+    calibration = age_calibration()
+    assert estimate.sd == round(calibration.sd(estimate.value), 1)
+    assert 0.0 < estimate.rate < 1.0
+
+
+def _astronaut_shape() -> tuple[RGBImage, object]:
+    pixels = np.asarray(data.astronaut())
+    (box, *_) = detect_faces(pixels, EngineSettings())
+    return pixels, find_shape(pixels, box)

@@ -16,7 +16,8 @@
 - attributes (glasses, mask, smile, gender): see `bench/attributes.py`;
 - liveness (print attacks across held-out subjects, real photos, the npm networks): see
   `bench/liveness.py`;
-- age and gender on the labelled `ages/` faces: see `bench/age.py`.
+- age and gender on the labelled `ages/` faces: see `bench/age.py`;
+- face descriptors side by side (SFace, dlib, the npm networks): see `bench/descriptors.py`.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 
 from bench.age import age
 from bench.attributes import attributes
+from bench.descriptors import descriptors
 from bench.detection import detection
 from bench.liveness import liveness
 from calibrate.compare import DESCRIPTORS, embeddings, person_folds, photos
@@ -189,6 +191,7 @@ def main() -> None:
         "attributes": attributes(root),
         "liveness": liveness(root),
         "age": age(root),
+        "descriptors": descriptors(),
     }
     print(json.dumps(report, indent=2))
 

@@ -318,13 +318,16 @@ class Converter:
 
 
 def convert(folder: Path, name: str) -> onnx.ModelProto:
-    """The ONNX model of `folder/name.json`; its outputs are the graph's sinks."""
+    """The ONNX model of `folder/name.json`; its outputs are the model's signature's (in
+    order), or the graph's sinks when it has none."""
     model = json.loads((folder / f"{name}.json").read_text())
     nodes = model["modelTopology"]["node"]
     converter = Converter(nodes, read_weights(folder, model["weightsManifest"]))
     converter.convert()
+    # The model's declared outputs (its signature, in order), else the graph's sinks.
+    declared = model.get("signature", {}).get("outputs", {})
     consumed = {entry.split(":")[0] for node in nodes for entry in node.get("input", [])}
-    sinks = [
+    sinks = [entry["name"].split(":")[0] for entry in declared.values()] or [
         node["name"] for node in nodes if node["name"] not in consumed and node["op"] != "Const"
     ]
     graph = helper.make_graph(

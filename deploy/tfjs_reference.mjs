@@ -23,8 +23,11 @@ export function pattern(seed, count) {
   return values;
 }
 
+const topologies = {};
+
 async function load(directory, name) {
   const topology = JSON.parse(fs.readFileSync(path.join(directory, `${name}.json`)));
+  topologies[name] = topology;
   const specs = topology.weightsManifest.flatMap((group) => group.weights);
   const buffers = topology.weightsManifest.flatMap((group) => group.paths).map(
     (file) => fs.readFileSync(path.join(directory, file)),
@@ -45,7 +48,10 @@ for (const name of names) {
   const count = shape.reduce((a, b) => a * b, 1);
   reference[name] = SEEDS.map((seed) => {
     const input = tf.tensor(pattern(seed, count), shape);
-    const result = model.execute(input);
+    // The signature's outputs, in order, as deploy/convert_tfjs.py exports them.
+    const declared = Object.values(topologies[name].signature?.outputs ?? {});
+    const names = declared.length ? declared.map((entry) => entry.name.split(':')[0]) : undefined;
+    const result = model.execute(input, names);
     const outputs = (Array.isArray(result) ? result : [result]).map((t) => Array.from(t.dataSync()));
     return { seed, shape, outputs };
   });

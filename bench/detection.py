@@ -14,9 +14,14 @@ engine runs it (the images as they are, no padding):
 Also, for YuNet (the default):
 - `masked_hog_on_yunet_misses`: of the photos YuNet finds no face in, how many the
   masked-face HOG detector would add, and the boxes it puts on the face-free images;
-- `small_faces`: GENKI-4K faces pasted at a given width into a 4000 x 3000 photo with no face
-  (scikit-image's `coffee`, enlarged), seeded places: the share found where they are, and the
-  milliseconds per photo (the small-face pass runs on the whole photo).
+- `small_faces`: GENKI-4K faces pasted at a given width into a 4000 x 3000 photo (scikit-image's
+  `coffee`, enlarged) at seeded places, with no other face (`alone`), beside a large face
+  (scikit-image's astronaut, 800 px wide: `beside_a_large_face`) and beside the same face
+  blurred so that the gate refuses it: per width, the share found where they are, the pairs
+  of boxes reported for one face (`duplicate_boxes`), and milliseconds per photo; false
+  boxes on eight face-free 4000 x 3000 photos (`face_free`); and what the small-face pass
+  costs on a 12 Mpx photo with a large face (`cost`: with it and with
+  `FACEPIPE_ENGINE_SMALL_FACES=false`).
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from calibrate.fixtures import fixtures_dir, image_files, load
 from pipeline.imaging import RGBImage
 from pipeline.settings import Detector, EngineSettings
 from pipeline.vision import dlib_models
-from pipeline.vision.detection import detect_faces
+from pipeline.vision.detection import FaceBox, detect_faces, same_face
 
 FIRST = 400
 # scikit-image's bundled samples with no face in them (people and cats are left out).
@@ -157,16 +162,28 @@ def _masked_boxes(
 
 SMALL_FACE_WIDTHS = (24, 32, 40, 48, 64)
 SMALL_FACE_PHOTO = (4000, 3000)
-SMALL_FACE_SAMPLES = 30
+SMALL_FACE_SAMPLES = 60
+# The large face beside the small ones: the astronaut's, this wide, in the photo's left part.
+LARGE_FACE_WIDTH = 800
+# Its blurred copy: Gaussian sigma as a share of its width (blur well over the gate's 5).
+LARGE_FACE_BLUR = 0.03
+# Face-free 4000 x 3000 photos: these samples enlarged.
+LARGE_FACE_FREE = ("coffee", "rocket", "brick", "grass", "gravel", "coins", "page", "horse")
 
 
-def small_faces(
-    genki: list[RGBImage],
-    widths: tuple[int, ...] = SMALL_FACE_WIDTHS,
-    samples: int = SMALL_FACE_SAMPLES,
-) -> dict[str, Any]:
-    """How small a face YuNet still finds in a large photo (module docstring): `samples`
-    faces pasted at each of `widths`."""
+def _astronaut_face() -> RGBImage:
+    """scikit-image's astronaut, cut around her face and scaled to a LARGE_FACE_WIDTH face."""
+    pixels = np.asarray(data.astronaut())
+    (box, *_) = detect_faces(pixels, EngineSettings())
+    scale = LARGE_FACE_WIDTH / box.w
+    left, top = max(0, round(box.x - box.w / 2)), max(0, round(box.y - box.h / 2))
+    crop = pixels[top : round(box.y + 1.6 * box.h), left : round(box.x + 1.5 * box.w)]
+    size = (round(crop.shape[1] * scale), round(crop.shape[0] * scale))
+    return np.asarray(cv2.resize(crop, size, interpolation=cv2.INTER_CUBIC), dtype=np.uint8)
+
+
+def _genki_faces(genki: list[RGBImage], samples: int) -> list[tuple[RGBImage, float, float, float]]:
+    """GENKI crops with one face found: the crop, the face's width and centre in it."""
     settings = EngineSettings(detector="yunet")
     faces = []
     for crop in genki:
@@ -178,31 +195,95 @@ def small_faces(
             faces.append((crop, box.w / 3, (box.x + box.w / 2) / 3, (box.y + box.h / 2) / 3))
         if len(faces) == samples:
             break
+    return faces
+
+
+def _duplicates(boxes: list[FaceBox]) -> int:
+    """Pairs of reported boxes that are one face (`same_face`)."""
+    return sum(same_face(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+
+
+def small_faces(
+    genki: list[RGBImage],
+    widths: tuple[int, ...] = SMALL_FACE_WIDTHS,
+    samples: int = SMALL_FACE_SAMPLES,
+) -> dict[str, Any]:
+    """How small a face YuNet still finds in a large photo (module docstring): `samples`
+    faces pasted at each of `widths`, into a photo with no other face (`alone`), beside a
+    large sharp face (`beside_a_large_face`) and beside a large blurred one."""
+    settings = EngineSettings(detector="yunet")
+    faces = _genki_faces(genki, samples)
     width, height = SMALL_FACE_PHOTO
     background = cv2.resize(np.asarray(data.coffee()), (width, height))
-    rng = np.random.default_rng(0)
+    large = _astronaut_face()
+    blurred = cv2.GaussianBlur(large, (0, 0), LARGE_FACE_BLUR * LARGE_FACE_WIDTH)
+    scenes = {"alone": None, "beside_a_large_face": large, "beside_a_blurred_face": blurred}
     report: dict[str, Any] = {"photo": f"{width}x{height}", "faces": len(faces)}
-    for face_width in widths:
-        hits, started = 0, time.perf_counter()
-        for crop, crop_face_width, cx, cy in faces:
-            scale = face_width / crop_face_width
-            size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
-            small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-            photo = background.copy()
-            top = int(rng.integers(0, height - size[1]))
-            left = int(rng.integers(0, width - size[0]))
-            photo[top : top + size[1], left : left + size[0]] = small
-            centre = np.array([left + cx * scale, top + cy * scale])
-            hits += any(
-                np.abs(np.array([b.x + b.w / 2, b.y + b.h / 2]) - centre).max() < face_width / 2
-                for b in detect_faces(photo, settings)
-            )
-        elapsed = time.perf_counter() - started
-        report[str(face_width)] = {
-            "found": round(hits / len(faces), 3),
-            "ms_per_photo": round(1000 * elapsed / len(faces)),
-        }
+    for scene, near in scenes.items():
+        rng = np.random.default_rng(0)
+        base = background.copy()
+        if near is not None:
+            base[200 : 200 + near.shape[0], 200 : 200 + near.shape[1]] = near
+        # The small faces go right of the large one.
+        free_left = 0 if near is None else 400 + near.shape[1]
+        rows: dict[str, Any] = {}
+        for face_width in widths:
+            hits = duplicates = 0
+            started = time.perf_counter()
+            for crop, crop_face_width, cx, cy in faces:
+                scale = face_width / crop_face_width
+                size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+                small = cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+                photo = base.copy()
+                top = int(rng.integers(0, height - size[1]))
+                left = int(rng.integers(free_left, width - size[0]))
+                photo[top : top + size[1], left : left + size[0]] = small
+                centre = np.array([left + cx * scale, top + cy * scale])
+                boxes = detect_faces(photo, settings)
+                duplicates += _duplicates(boxes)
+                hits += any(
+                    np.abs(np.array([b.x + b.w / 2, b.y + b.h / 2]) - centre).max() < face_width / 2
+                    for b in boxes
+                )
+            elapsed = time.perf_counter() - started
+            rows[str(face_width)] = {
+                "found": round(hits / len(faces), 3),
+                "duplicate_boxes": duplicates,
+                "ms_per_photo": round(1000 * elapsed / len(faces)),
+            }
+        report[scene] = rows
+    report["face_free"] = _large_face_free(settings)
+    report["cost"] = _pass_cost(large, background)
     return report
+
+
+def _large_face_free(settings: EngineSettings) -> dict[str, Any]:
+    """False boxes on face-free 12 Mpx photos, where the small-face pass always runs."""
+    width, height = SMALL_FACE_PHOTO
+    photos = [cv2.resize(_rgb(getattr(data, name)()), (width, height)) for name in LARGE_FACE_FREE]
+    boxes = sum(len(detect_faces(np.asarray(photo, dtype=np.uint8), settings)) for photo in photos)
+    return {
+        "photos": len(photos),
+        "false_boxes": boxes,
+        "per_100_photos": 100 * boxes / len(photos),
+    }
+
+
+def _pass_cost(large: RGBImage, background: RGBImage) -> dict[str, Any]:
+    """Milliseconds per 12 Mpx photo holding a large face, with the small-face pass and
+    without (`FACEPIPE_ENGINE_SMALL_FACES=false`), best of 3."""
+    photo = background.copy()
+    photo[200 : 200 + large.shape[0], 200 : 200 + large.shape[1]] = large
+    cost = {}
+    for label, on in (("with_pass", True), ("without_pass", False)):
+        settings = EngineSettings(detector="yunet", small_faces=on)
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            detect_faces(photo, settings)
+            times.append(time.perf_counter() - started)
+        cost[f"ms_{label}"] = round(1000 * min(times))
+    return cost
 
 
 def _rate(found: int, pixels: list[RGBImage]) -> float:

@@ -46,9 +46,19 @@ class EngineSettings(BaseSettings):
     yunet_model: Path | None = None
     # The first detection pass runs on a copy whose longer side is at most this.
     detect_max_side: int = Field(default=640, ge=160)
-    # YuNet's small-face pass (only when the others find nothing) runs on a copy enlarged up
-    # to 2x and at most this long; 4096 = the decoded photo itself for large photos.
-    retry_max_side: int = Field(default=4096, ge=160)
+    # YuNet's small-face pass runs on a copy enlarged up to 2x and at most this long: 1.5x
+    # for a 4,000 px photo, where it finds 97-98% of 48 px faces against 88-90% on the photo
+    # as decoded. It bounds the pass's cost (about 1.3 s for a 12 Mpx photo,
+    # `python -m bench.detection`, key `small_faces`); tiles keep its memory bounded.
+    retry_max_side: int = Field(default=6144, ge=160)
+    # The small-face pass runs when the first passes find nothing, and also beside the faces
+    # they found in photos of more than `small_faces_min_pixels`: people far behind one near
+    # the camera, a class behind its teacher. Off: only when nothing was found (callers who
+    # want the main face only save the pass's cost on large photos).
+    small_faces: bool = True
+    # Photos up to this size keep the pass for when nothing was found: their first pass sees
+    # them at half size or more and finds faces from ~50 px, and their cost stays as it was.
+    small_faces_min_pixels: int = Field(default=1_000_000, ge=0)
     # dlib HOG score; 0 is dlib's own default decision boundary.
     min_detection_score: float = 0.0
     # Our masked-face HOG detector (`calibrate.mask_detector`). -0.5 finds 88% of the

@@ -90,12 +90,16 @@ def detect_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
 
 
 def _cnn_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
-    """YuNet in up to three passes, each only when the ones before found nothing:
+    """YuNet in up to three passes:
 
     1. on a copy at most `detect_max_side` long (tight crops upscaled to MIN_CNN_SIDE);
-    2. the same with EDGE_PADDING around it, for faces that fill the frame;
+    2. when that finds nothing, the same with EDGE_PADDING around it, for faces that fill
+       the frame;
     3. for small faces, on a copy enlarged by at most MAX_UPSCALE and at most
-       `retry_max_side` long (the decoded photo itself when that is larger).
+       `retry_max_side` long (the decoded photo itself when that is larger), when it sees
+       the faces at least 1.5 times as large as pass 1 did, and either nothing was found or
+       the photo is over `small_faces_min_pixels` (`small_faces`): a face found near the
+       camera says nothing about faces far behind it. A face both passes see is kept once.
     """
     faces = _cnn_at(pixels, settings.detect_max_side, settings)
     if not faces:
@@ -103,11 +107,22 @@ def _cnn_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
     height, width = pixels.shape[:2]
     longer = max(height, width)
     retry_side = round(longer * min(MAX_UPSCALE, settings.retry_max_side / longer))
-    # Worth a pass only when it looks at the faces at least 1.5 times as large.
     first_scale = _cnn_scale(height, width, settings.detect_max_side)
-    if not faces and retry_side > 1.5 * first_scale * longer:
-        faces = _cnn_tiled(pixels, retry_side, settings)
+    sees_smaller = retry_side > 1.5 * first_scale * longer
+    large = settings.small_faces and height * width > settings.small_faces_min_pixels
+    if sees_smaller and (not faces or large):
+        faces = _merged(faces, _cnn_tiled(pixels, retry_side, settings))
     return sorted(faces, key=lambda box: box.area, reverse=True)
+
+
+def _merged(kept: list[FaceBox], more: list[FaceBox]) -> list[FaceBox]:
+    """`kept`, and the boxes of `more` (best score first) that are no face already kept: a
+    face seen whole by an earlier pass may be seen again, or in parts, by a tile."""
+    merged = list(kept)
+    for box in sorted(more, key=lambda box: box.score, reverse=True):
+        if not any(same_face(box, other) for other in merged):
+            merged.append(box)
+    return merged
 
 
 def _cnn_padded(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
@@ -159,11 +174,7 @@ def _cnn_tiled(pixels: RGBImage, side: int, settings: EngineSettings) -> list[Fa
             offset = np.array([-left, -top], dtype=np.float64)
             found = yunet.detect(tile, settings.min_cnn_score, settings.yunet_model)
             faces.extend(_cnn_box(face, scale, width, height, offset) for face in found)
-    kept: list[FaceBox] = []
-    for box in sorted(faces, key=lambda box: box.score, reverse=True):
-        if not any(_overlap(box, other) for other in kept):
-            kept.append(box)
-    return kept
+    return _merged([], faces)
 
 
 def _cnn_box(
@@ -230,10 +241,10 @@ def _detect_at(
             frontal.append(_clip_box(rect, score, scale, width, height))
         elif kind == 1 and score >= settings.min_masked_detection_score:
             masked.append(_clip_box(rect, score, scale, width, height))
-    return frontal + [box for box in masked if not any(_overlap(box, f) for f in frontal)]
+    return frontal + [box for box in masked if not any(same_face(box, f) for f in frontal)]
 
 
-def _overlap(a: FaceBox, b: FaceBox) -> bool:
+def same_face(a: FaceBox, b: FaceBox) -> bool:
     """Intersection over the smaller box above one third: the same face."""
     width = min(a.x + a.w, b.x + b.w) - max(a.x, b.x)
     height = min(a.y + a.h, b.y + b.h) - max(a.y, b.y)

@@ -139,8 +139,13 @@ class FaceEngine:
         return described
 
     def largest_face_embedding(self, image: DecodedImage, role: str) -> Embedding:
-        """Descriptor of the largest face, as CompareFaces prescribes; `NoFaceError` if none."""
-        faces = detect_faces(image.pixels, self.settings)
+        """Descriptor of the largest face, as CompareFaces prescribes; `NoFaceError` if none.
+
+        The small-face pass runs only when no face is found: a face it adds is never the
+        largest.
+        """
+        main_face = self.settings.model_copy(update={"small_faces": False})
+        faces = detect_faces(image.pixels, main_face)
         if not faces:
             raise NoFaceError(f"no face detected in the {role} image")
         return face_embedding(image.pixels, faces[0], self.settings)

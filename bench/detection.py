@@ -167,6 +167,7 @@ SMALL_FACE_SAMPLES = 60
 LARGE_FACE_WIDTH = 800
 # Its blurred copy: Gaussian sigma as a share of its width (blur well over the gate's 5).
 LARGE_FACE_BLUR = 0.03
+SCENES = ("alone", "beside_a_large_face", "beside_a_blurred_face")
 # Face-free 4000 x 3000 photos: these samples enlarged.
 LARGE_FACE_FREE = ("coffee", "rocket", "brick", "grass", "gravel", "coins", "page", "horse")
 
@@ -207,6 +208,9 @@ def small_faces(
     genki: list[RGBImage],
     widths: tuple[int, ...] = SMALL_FACE_WIDTHS,
     samples: int = SMALL_FACE_SAMPLES,
+    *,
+    scenes: tuple[str, ...] = SCENES,
+    extras: bool = True,
 ) -> dict[str, Any]:
     """How small a face YuNet still finds in a large photo (module docstring): `samples`
     faces pasted at each of `widths`, into a photo with no other face (`alone`), beside a
@@ -217,9 +221,10 @@ def small_faces(
     background = cv2.resize(np.asarray(data.coffee()), (width, height))
     large = _astronaut_face()
     blurred = cv2.GaussianBlur(large, (0, 0), LARGE_FACE_BLUR * LARGE_FACE_WIDTH)
-    scenes = {"alone": None, "beside_a_large_face": large, "beside_a_blurred_face": blurred}
+    nearby = {"alone": None, "beside_a_large_face": large, "beside_a_blurred_face": blurred}
     report: dict[str, Any] = {"photo": f"{width}x{height}", "faces": len(faces)}
-    for scene, near in scenes.items():
+    for scene in scenes:
+        near = nearby[scene]
         rng = np.random.default_rng(0)
         base = background.copy()
         if near is not None:
@@ -252,8 +257,9 @@ def small_faces(
                 "ms_per_photo": round(1000 * elapsed / len(faces)),
             }
         report[scene] = rows
-    report["face_free"] = _large_face_free(settings)
-    report["cost"] = _pass_cost(large, background)
+    if extras:
+        report["face_free"] = _large_face_free(settings)
+        report["cost"] = _pass_cost(large, background)
     return report
 
 

@@ -36,6 +36,9 @@ MAX_UPSCALE: Final = 2.0
 # 1.4 GB, `python -m bench.hostile`), a tile's does not.
 TILE_SIDE: Final = 1536
 TILE_OVERLAP: Final = 192
+# Faces at least this wide in pass 1's copy are found by pass 1 itself (YuNet finds 98% of
+# 64 px faces, `python -m bench.detection`, key `small_faces`).
+FIRST_PASS_MIN_FACE: Final = 64
 # HOG's small-face pass: one 2x upsampling of a copy at most this long.
 HOG_RETRY_MAX_SIDE: Final = 1280
 
@@ -111,7 +114,13 @@ def _cnn_faces(pixels: RGBImage, settings: EngineSettings) -> list[FaceBox]:
     sees_smaller = retry_side > 1.5 * first_scale * longer
     large = settings.small_faces and height * width > settings.small_faces_min_pixels
     if sees_smaller and (not faces or large):
-        faces = _merged(faces, _cnn_tiled(pixels, retry_side, settings))
+        small = _cnn_tiled(pixels, retry_side, settings)
+        if faces:
+            # Beside faces already found, the pass adds only faces too small for pass 1: a
+            # larger box it finds, pass 1 saw and did not take (the enlarged copy of a
+            # blurred photo shows YuNet faces that are none).
+            small = [box for box in small if box.w * first_scale < FIRST_PASS_MIN_FACE]
+        faces = _merged(faces, small)
     return sorted(faces, key=lambda box: box.area, reverse=True)
 
 

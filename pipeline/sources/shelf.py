@@ -12,6 +12,7 @@ any case, and the analysis downloads an expired one again itself.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final, TypeVar, cast
@@ -23,6 +24,7 @@ from pipeline.errors import SourceUnavailableError
 from pipeline.sources.base import Fetcher, ImageRef
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 KEY_PREFIX: Final = "facepipe:shelf:"
 DOWNLOADED_SCHEMES: Final = ("http", "https")
@@ -50,9 +52,13 @@ class Shelf:
         return cast("int", _answer(lambda: self.client.exists(*keys))) == len(keys)
 
     def discard(self, task_id: str, refs: list[ImageRef]) -> None:
+        """Drop a finished job's parked downloads; they expire anyway if Redis is away."""
         if refs:
             keys = [_key(task_id, ref) for ref in refs]
-            _answer(lambda: self.client.delete(*keys))
+            try:
+                self.client.delete(*keys)
+            except redis.RedisError:
+                logger.warning("could not drop job %s's parked downloads; they expire", task_id)
 
     def over(self, task_id: str, fetcher: Fetcher) -> Fetcher:
         """A fetcher that takes `task_id`'s parked downloads first, then `fetcher`."""

@@ -226,11 +226,13 @@ class ResultStore:
 
     def mark_retrying(self, task_id: str, delivery_id: str, error: FacepipeError) -> None:
         """Release the claim after a transient error and count the retry; the retry message
-        re-claims the job. The error stays stored: it is the job's code if it never recovers."""
+        re-claims the job. The error stays stored: it is the job's code if it never recovers.
+        A job already final stays final: an error after its result was committed (cleaning
+        up, say) must not run it, and call back, a second time."""
         with self.engine.begin() as connection:
             connection.execute(
                 update(jobs)
-                .where(jobs.c.task_id == task_id, jobs.c.claimed_by == delivery_id)
+                .where(jobs.c.task_id == task_id, _held_by(delivery_id))
                 .values(
                     status="retrying",
                     retries=jobs.c.retries + 1,

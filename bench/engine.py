@@ -17,7 +17,9 @@ detect's. "main face": detect without the small-face pass beside found faces
 Every runner uses settings built once, as a worker holds them;
 settings_from_environment_ms is what building them on each call costs.
 attribute_stages_ms_per_image: what each attribute stage costs per image (best of
-rounds), the masked-face detector as the difference between detection with and without it.
+rounds), the masked-face detector as the difference between detection with and without it;
+`age_dlib+faceres` is the age stage with `FACEPIPE_ENGINE_AGE_MODEL=dlib+faceres` (it
+replaces `age`, it is not part of the default).
 Prints JSON; targets: detect_ratio <= 0.6 of the baseline at equal or better recall,
 attributes_overhead <= 0.4 (full detect vs gate only, same run) and liveness_ratio <= 1.3.
 """
@@ -137,6 +139,7 @@ def stage_costs(photos: dict[str, bytes], rounds: int) -> dict[str, float]:
                 face = (name, str(index))
                 clock(("gender", *face), estimate_gender, pixels, shape)
                 clock(("age", *face), estimate_age, pixels, shape)
+                clock(("age_dlib+faceres", *face), estimate_age, pixels, shape, "dlib+faceres")
                 clock(("smile", *face), estimate_smile, pixels, landmarks)
                 clock(("mask", *face), classify_mask, pixels, box, landmarks)
                 clock(("mustache", *face), classify_mustache, pixels, landmarks, gender)

@@ -13,6 +13,8 @@ AddressingStyle = Literal["auto", "virtual", "path"]
 Descriptor = Literal["sface", "dlib"]
 # Face detectors (`pipeline.vision.detection`): YuNet's CNN, or dlib's HOG.
 Detector = Literal["yunet", "hog"]
+# The age networks (`pipeline.vision.age_gender`): dlib's alone, or fused with faceres's.
+AgeModel = Literal["dlib", "dlib+faceres"]
 
 
 class ImageLimits(BaseSettings):
@@ -74,6 +76,11 @@ class EngineSettings(BaseSettings):
     # `attributes` on. Off by default: the network costs more than face detection itself
     # (`python -m bench.engine`), so it is for those who need these two fields.
     head_attributes: bool = False
+    # Which networks estimate age, with `attributes` on. "dlib+faceres" averages the
+    # dlib-models network with HSE's faceres (converted at `make setup`): 0.5 years closer
+    # on adults, but it costs about 10 ms more per face (docs/accuracy.md, python -m
+    # bench.age), so the default keeps the cheap one.
+    age_model: AgeModel = "dlib"
     # Where liveness is judged (`liveness` jobs and requests), a face that is not `Live`
     # also fails the quality gate, with the reason "liveness". Off by default: liveness is
     # reported, and the caller decides.

@@ -8,11 +8,13 @@ normalisation are read from the package's `manifest.json`, so they follow the mo
 
 - gender: `rate` is the network's probability of the reported class;
 - age: the network's expected age under its 81-class distribution (classes are years
-  0-80), mapped to years by a monotone calibration fitted on labelled faces
-  (`data/age.json`, `python -m calibrate.age`): `value`. `sd` (IMM's `AgeSD`) is the
-  calibrated spread at that age, such that value ± sd holds the true age about 68% of the
-  time, and `rate` the probability of the true age being within `AGE_TOLERANCE` years of
-  `value` for a normal error of that spread.
+  0-80), or with `age_model` "dlib+faceres" the mean of that and faceres-deep's expected age
+  (`pipeline.vision.faceres`) on a log(1 + age) scale, where both networks' errors are
+  about as large at every age. That age is mapped to years by a monotone calibration fitted
+  on labelled faces for each model (`data/age*.json`, `python -m calibrate.age`): `value`.
+  `sd` (IMM's `AgeSD`) is the calibrated spread at that age, such that value ± sd holds the
+  true age about 68% of the time, and `rate` the probability of the true age being within
+  `AGE_TOLERANCE` years of `value` for a normal error of that spread.
 """
 
 from __future__ import annotations
@@ -30,12 +32,18 @@ import onnxruntime
 from numpy.typing import NDArray
 
 from pipeline.imaging import RGBImage
-from pipeline.settings import EngineSettings
+from pipeline.settings import AgeModel, EngineSettings
+from pipeline.vision import faceres
+from pipeline.vision.alignment import five_points
+from pipeline.vision.landmarks import shape_to_array
 from pipeline.vision.onnx_weights import without_subnormal_weights
 from pipeline.vision.verdict import Verdict
 
 AGE_TOLERANCE: Final = 5.0
-AGE_CALIBRATION_FILE: Final = "age.json"
+AGE_CALIBRATION_FILES: Final[dict[AgeModel, str]] = {
+    "dlib": "age.json",
+    "dlib+faceres": "age-dlib-faceres.json",
+}
 GenderValue = Literal["Male", "Female"]
 
 
@@ -71,8 +79,10 @@ class AgeCalibration:
 
 
 @cache
-def age_calibration() -> AgeCalibration:
-    text = resources.files("pipeline.vision.data").joinpath(AGE_CALIBRATION_FILE).read_text()
+def age_calibration(model: AgeModel = "dlib") -> AgeCalibration:
+    """The shipped calibration of this age model."""
+    data_folder = resources.files("pipeline.vision.data")
+    text = data_folder.joinpath(AGE_CALIBRATION_FILES[model]).read_text()
     data = json.loads(text)
     fields = ("expected", "years", "at", "spread")
     return AgeCalibration(*(tuple(float(v) for v in data[name]) for name in fields))
@@ -160,11 +170,26 @@ def network_age(pixels: RGBImage, shape: Any) -> tuple[float, float]:
     return expected, float(np.sqrt(probabilities @ (years - expected) ** 2))
 
 
-def estimate_age(pixels: RGBImage, shape: Any) -> AgeEstimate:
+def fused_age(dlib_age: float, faceres_age: float) -> float:
+    """The two networks' ages averaged on a log(1 + age) scale (module docstring)."""
+    mean = 0.5 * (math.log1p(max(dlib_age, 0.0)) + math.log1p(max(faceres_age, 0.0)))
+    return math.expm1(mean)
+
+
+def model_age(pixels: RGBImage, shape: Any, model: AgeModel) -> float:
+    """The age `model` reads off the face, before calibration."""
+    dlib_age = network_age(pixels, shape)[0]
+    if model == "dlib":
+        return dlib_age
+    points = five_points(shape_to_array(shape))
+    return fused_age(dlib_age, faceres.expected_age(pixels, points))
+
+
+def estimate_age(pixels: RGBImage, shape: Any, model: AgeModel = "dlib") -> AgeEstimate:
     """Calibrated age in years, its spread, and the probability of being within
     AGE_TOLERANCE years (module docstring)."""
-    calibration = age_calibration()
-    value = calibration.value(network_age(pixels, shape)[0])
+    calibration = age_calibration(model)
+    value = calibration.value(model_age(pixels, shape, model))
     sd = max(calibration.sd(value), 0.1)
     near = math.erf(AGE_TOLERANCE / (sd * math.sqrt(2.0)))
     return AgeEstimate(value=round(value, 1), rate=round(near, 4), sd=round(sd, 1))

@@ -7,13 +7,68 @@ from typing import Final
 
 import cv2
 import numpy as np
+from numpy.typing import NDArray
+from skimage.transform import SimilarityTransform
 
+from pipeline.errors import InternalError
 from pipeline.imaging import RGBImage
 from pipeline.vision.landmarks import Landmarks
 
 # Where the eye centres land in a crop of side 1; the crop spans brows to mouth.
 LEFT_EYE: Final = (0.3, 0.35)
 RIGHT_EYE: Final = (0.7, 0.35)
+# Where five points land in a 112 x 112 chip in the ArcFace training layout (InsightFace's,
+# which SFace and MobileFaceNet share): the eye in the image's left half, the other eye, the
+# nose tip, the left and the right mouth corner.
+ARCFACE_TEMPLATE: Final = np.array(
+    [
+        [38.2946, 51.6963],
+        [73.5318, 51.5014],
+        [56.0252, 71.7366],
+        [41.5493, 92.3655],
+        [70.7299, 92.2041],
+    ]
+)
+ARCFACE_SIDE: Final = 112
+
+
+def five_points(landmarks: Landmarks) -> NDArray[np.float64]:
+    """Eye centres, nose tip and mouth corners from dlib's 68 points, in ARCFACE_TEMPLATE
+    order."""
+    return np.array(
+        [
+            landmarks[36:42].mean(axis=0),
+            landmarks[42:48].mean(axis=0),
+            landmarks[30],
+            landmarks[48],
+            landmarks[54],
+        ],
+        dtype=np.float64,
+    )
+
+
+def arcface_chip(
+    pixels: RGBImage,
+    points: NDArray[np.float64],
+    side: int = ARCFACE_SIDE,
+    zoom: float = 1.0,
+    border: int = cv2.BORDER_CONSTANT,
+) -> RGBImage:
+    """A `side` x `side` chip with the five `points` mapped onto the ArcFace template by a
+    similarity transform (Umeyama), as OpenCV's `FaceRecognizerSF.alignCrop` does.
+
+    `zoom` < 1 shrinks the template about the chip's centre, so the chip shows more around
+    the face (networks trained on looser crops); `border` fills what lies outside the image.
+    """
+    template = ((ARCFACE_TEMPLATE - ARCFACE_SIDE / 2) * zoom + ARCFACE_SIDE / 2) * (
+        side / ARCFACE_SIDE
+    )
+    transform = SimilarityTransform.from_estimate(points, template)
+    if not isinstance(transform, SimilarityTransform):
+        # Only collinear or coincident points fail, which a shape predictor does not return.
+        raise InternalError(f"cannot align the face on its five points: {transform}")
+    chip = cv2.warpAffine(pixels, transform.params[:2], (side, side), borderMode=border)
+    return np.asarray(chip, dtype=np.uint8)
 
 
 def eye_centres(landmarks: Landmarks) -> tuple[np.ndarray, np.ndarray]:

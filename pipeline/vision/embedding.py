@@ -15,10 +15,11 @@ from numpy.typing import NDArray
 
 from pipeline.imaging import RGBImage
 from pipeline.settings import Descriptor, EngineSettings
+from pipeline.vision.alignment import five_points
 from pipeline.vision.detection import FaceBox
 from pipeline.vision.dlib_models import dlib_encoder
 from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
-from pipeline.vision.sface import five_points, sface_embedding
+from pipeline.vision.sface import sface_embedding
 
 Embedding = NDArray[np.float64]
 

@@ -117,7 +117,7 @@ class FaceEngine:
             glasses=glasses,
             smile=estimate_smile(image.pixels, landmarks) if attributes else None,
             respirator=respirator,
-            age=estimate_age(image.pixels, shape) if attributes else None,
+            age=estimate_age(image.pixels, shape, self.settings.age_model) if attributes else None,
             gender=gender,
             mustache=classify_mustache(image.pixels, landmarks, gender) if gender else None,
             bang=bang,

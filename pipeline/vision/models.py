@@ -1,6 +1,7 @@
 """The networks the engine runs, and the one rule they are loaded by.
 
-Each model has its own module (`dlib_models`, `yunet`, `sface`, `age_gender`, `parsing`)
+Each model has its own module (`dlib_models`, `yunet`, `sface`, `age_gender`, `faceres`,
+`parsing`)
 with two functions:
 
 - `load(...)`: the model, read on first use and cached. Per process where its runtime may
@@ -17,7 +18,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from pipeline.settings import EngineSettings
-from pipeline.vision import age_gender, dlib_models, parsing, sface, yunet
+from pipeline.vision import age_gender, dlib_models, faceres, parsing, sface, yunet
 
 
 class Model(Protocol):
@@ -26,7 +27,7 @@ class Model(Protocol):
     def warm(self, settings: EngineSettings) -> None: ...
 
 
-MODELS: tuple[Model, ...] = (dlib_models, yunet, sface, age_gender, parsing)
+MODELS: tuple[Model, ...] = (dlib_models, yunet, sface, age_gender, faceres, parsing)
 
 
 def warm_up(settings: EngineSettings) -> None:

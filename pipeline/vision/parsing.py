@@ -12,7 +12,6 @@ eyes' midpoint (`REGIONS`): the hat and hairstyle models read those fractions, n
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -27,6 +26,7 @@ from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision.alignment import aligned_crop
 from pipeline.vision.landmarks import Landmarks
+from pipeline.vision.model_wheel import converted_model
 
 # Eye centres in the crop (side 1): eyes 0.24 apart show the whole head and the shoulders,
 # at about the scale the network was trained on once the crop is resized to the input size.
@@ -50,7 +50,7 @@ SIDES: Final = (0.2, 1.5, 1.1)
 
 def installed_model() -> Path:
     """Where `make setup` writes the exported network: inside the running environment."""
-    return Path(sys.prefix) / "share" / "facepipe" / "face_parsing.onnx"
+    return converted_model("face_parsing.onnx")
 
 
 @cache

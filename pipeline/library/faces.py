@@ -1,8 +1,10 @@
 """The library's faces and their descriptors (`Faces`, part of `Library`).
 
-A face is stored with the unit descriptor of one descriptor name; each change to a person's
-faces rewrites that person's template in the search index, in the same transaction, when the
-index keeps templates of its own (`VectorIndex.keeps_templates`).
+A face is stored with the unit descriptor of one descriptor name, and only ever compared with
+descriptors of that name; `facepipe reindex` moves faces to another (`pipeline.library.
+reindex`). Each change to a person's faces rewrites that person's templates in the search
+index, in the same transaction, when the index keeps templates of its own
+(`VectorIndex.keeps_templates`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, select
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
 
 from pipeline.errors import LibraryLimitError
 from pipeline.library.index import VectorIndex
@@ -34,6 +36,16 @@ class StoredFace:
     person_id: str
     source_uri: str
     box: dict[str, int]
+
+
+@dataclass(frozen=True)
+class FaceUnder:
+    """A stored face, its account and ETag, and the descriptor name it is stored under."""
+
+    account_id: str
+    face: StoredFace
+    etag: str | None
+    descriptor_name: str
 
 
 def _unit(descriptor: NDArray[Any]) -> NDArray[np.float64]:
@@ -136,6 +148,69 @@ class Faces(LibraryRows):
             self._index_person(connection, account, person_id, names)
             self._bump(connection, account)
             return [row.face_id for row in found]
+
+    def faces_not_under(
+        self, descriptor_name: str, *, account: str | None, after: str, limit: int
+    ) -> list[FaceUnder]:
+        """Up to `limit` faces stored under another descriptor name, by face id after
+        `after` (pages that stay put while earlier faces change)."""
+        query = select(
+            faces.c.account_id,
+            faces.c.face_id,
+            faces.c.person_id,
+            faces.c.source_uri,
+            faces.c.box,
+            faces.c.etag,
+            faces.c.descriptor_name,
+        ).where(faces.c.descriptor_name != descriptor_name, faces.c.face_id > after)
+        if account is not None:
+            query = query.where(faces.c.account_id == account)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query.order_by(faces.c.face_id).limit(limit)).all()
+        return [
+            FaceUnder(
+                row.account_id,
+                StoredFace(row.face_id, row.person_id, row.source_uri, json.loads(row.box)),
+                row.etag,
+                row.descriptor_name,
+            )
+            for row in rows
+        ]
+
+    def descriptor_counts(self, account: str | None = None) -> dict[str, int]:
+        """How many faces are stored under each descriptor name (of one account, or all)."""
+        query = select(faces.c.descriptor_name, func.count()).group_by(faces.c.descriptor_name)
+        if account is not None:
+            query = query.where(faces.c.account_id == account)
+        with self.engine.connect() as connection:
+            return {name: int(count) for name, count in connection.execute(query).all()}
+
+    def swap_descriptor(
+        self, stored: FaceUnder, descriptor: NDArray[Any], descriptor_name: str
+    ) -> bool:
+        """Store the face under `descriptor_name` with this descriptor, if it is still under
+        the name it was read with (a delete or another reindex may have come first; then
+        False). The person's templates of both names change in the same transaction."""
+        account, face = stored.account_id, stored.face
+        with self.engine.begin() as connection:
+            changed = connection.execute(
+                update(faces)
+                .where(
+                    faces.c.account_id == account,
+                    faces.c.face_id == face.face_id,
+                    faces.c.descriptor_name == stored.descriptor_name,
+                )
+                .values(
+                    descriptor=_unit(descriptor).astype(DESCRIPTOR_DTYPE).tobytes(),
+                    descriptor_name=descriptor_name,
+                )
+            ).rowcount
+            if changed != 1:
+                return False
+            names = [stored.descriptor_name, descriptor_name]
+            self._index_person(connection, account, face.person_id, names)
+            self._bump(connection, account)
+            return True
 
     def person_descriptors(
         self, account: str, person_ids: Iterable[str], descriptor_name: str

@@ -41,5 +41,13 @@ class Sources:
         """The bytes of `ref`, or a `pipeline.errors` exception saying why not."""
         return self.fetcher_for(ref.uri).fetch(ref)
 
+    def fetch_unchanged(self, ref: ImageRef) -> bytes:
+        """As `fetch`, but a bucket object only while its ETag is still `ref.etag` (files,
+        URLs and inline images cannot be pinned so)."""
+        fetcher = self.fetcher_for(ref.uri)
+        if fetcher is self.buckets:
+            return self.buckets.fetch(ref, same_etag=True)
+        return fetcher.fetch(ref)
+
 
 __all__ = ["Fetcher", "ImageRef", "Sources", "read_image"]

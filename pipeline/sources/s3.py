@@ -126,13 +126,17 @@ class BucketFetcher:
         self.settings = settings
         self._max_bytes = limits.max_bytes
 
-    def fetch(self, ref: ImageRef) -> bytes:
+    def fetch(self, ref: ImageRef, *, same_etag: bool = False) -> bytes:
+        """The object's bytes; with `same_etag`, only while its ETag is still `ref.etag`
+        (else `SourceNotFoundError`: that content is gone)."""
         location = parse_location(ref.uri, self.settings)
         if not location.key:
             raise InvalidRequestError(f"{ref.uri!r} names a bucket, not an object")
         request: dict[str, Any] = {"Bucket": location.bucket, "Key": location.key}
         if ref.version:
             request["VersionId"] = ref.version
+        if same_etag and ref.etag:
+            request["IfMatch"] = f'"{ref.etag}"'
         with _errors_mapped(ref.uri):
             response = self._client(location).get_object(**request)
             size = response["ContentLength"]
@@ -213,6 +217,8 @@ def _from_client_error(exc: ClientError, uri: str) -> FacepipeError:
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
     if code in NOT_FOUND or status == 404:
         return SourceNotFoundError(f"{uri} does not exist")
+    if code == "PreconditionFailed" or status == 412:
+        return SourceNotFoundError(f"{uri} has changed: its ETag is not the one given")
     if code in DENIED or status == 403:
         return SourceAccessDeniedError(f"access to {uri} was denied ({code})")
     if status >= 500 or code in ("SlowDown", "Throttling", "RequestTimeout"):

@@ -37,6 +37,21 @@ def test_fetch_and_errors(fetcher: BucketFetcher, bucket: str) -> None:
         fetcher.fetch(ImageRef(f"s3://{bucket}/photos/big.jpg"))
 
 
+def test_a_pinned_fetch_refuses_an_object_that_changed(
+    fetcher: BucketFetcher, bucket: str, s3_endpoint: str
+) -> None:
+    s3 = boto3.client("s3", endpoint_url=s3_endpoint)
+    s3.put_object(Bucket=bucket, Key="pinned/a.jpg", Body=b"first")
+    etag = s3.head_object(Bucket=bucket, Key="pinned/a.jpg")["ETag"].strip('"')
+    ref = ImageRef(f"s3://{bucket}/pinned/a.jpg", etag=etag)
+    assert fetcher.fetch(ref, same_etag=True) == b"first"
+    s3.put_object(Bucket=bucket, Key="pinned/a.jpg", Body=b"second")
+    with pytest.raises(SourceNotFoundError, match="has changed"):
+        fetcher.fetch(ref, same_etag=True)
+    # Without the pin, the object as it is now.
+    assert fetcher.fetch(ref) == b"second"
+
+
 def test_listing_pages_resume_after_a_key(fetcher: BucketFetcher, bucket: str) -> None:
     keys = [item.key for page in list_images(f"s3://{bucket}/photos/", fetcher) for item in page]
     assert len(keys) == 1201

@@ -17,15 +17,21 @@ labelled `faces/`), the largest face of each photo as compare finds it, describe
 Per descriptor, as `bench.accuracy`'s compare: each fold of people judged with thresholds
 derived from the other people's impostor pairs (`calibrate.compare.person_folds`), the
 share of same-person and of different-person pairs accepted at each FAR; rank-1 (each
-photo's nearest other photo is its person's); and milliseconds per face for the descriptor.
+photo's nearest other photo is its person's); milliseconds per face for the descriptor; and
+`search`, 1:N search on `identities/` as `bench.search` runs it (people in 4 folds, 2 photos
+enrolled each, the real `Library`), with cuts derived from the enrolled people's impostor
+pairs for every descriptor: rank-1 of the probes the gate passes, and at the default search
+FAR 0.001, the share of probes matched to the right person and of strangers' probes matched.
 Prints JSON.
 """
 
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -33,18 +39,24 @@ import numpy as np
 import onnxruntime
 from numpy.typing import NDArray
 
+from bench.search import Photo, identification
 from calibrate.compare import person_folds, photos
 from pipeline.imaging import RGBImage, decode
-from pipeline.settings import EngineSettings
+from pipeline.library.exact import ExactIndex
+from pipeline.library.store import Library
+from pipeline.settings import EngineSettings, LibrarySettings
+from pipeline.store import ResultStore
 from pipeline.vision import faceres
 from pipeline.vision.alignment import arcface_chip, five_points
 from pipeline.vision.detection import FaceBox, detect_faces
 from pipeline.vision.embedding import face_embedding
+from pipeline.vision.engine import FaceEngine
 from pipeline.vision.landmarks import find_shape, shape_to_array
 from pipeline.vision.model_wheel import converted_model
 from pipeline.vision.sface import sface_embedding
 
 FUSION_WEIGHT = 0.8
+SEARCH_FAR = "0.001"
 Vector = NDArray[np.float64]
 
 
@@ -132,19 +144,48 @@ def rank1(people: list[str], vectors: list[Vector | None]) -> float:
     return float(np.mean([people[present[j]] == people[i] for i, j in pairs]))
 
 
+def search(
+    people: list[str], paths: list[Path], vectors: list[Vector | None], qualified: list[bool]
+) -> dict[str, Any]:
+    """bench.search's identification over the `identities/` photos, for one descriptor."""
+    # Unit vectors, as the library stores them (dlib's are not).
+    described: list[Photo] = [
+        (person, path, None if vector is None else _unit(vector).astype(np.float32), passed)
+        for person, path, vector, passed in zip(people, paths, vectors, qualified, strict=True)
+        if not person.startswith("faces/")
+    ]
+    with tempfile.TemporaryDirectory(prefix="bench-descriptors-") as tmp:
+        store = ResultStore.open(f"sqlite:///{Path(tmp) / 'library.db'}")
+        library = Library(store.engine, LibrarySettings(), ExactIndex(store.engine))
+        found = identification(described, library, descriptor="candidate")
+        store.close()
+    default = found["at_far"][SEARCH_FAR]
+    return {
+        "rank1_qualified": found["rank1_accuracy_qualified"],
+        "right_and_matched": default["right_and_matched"],
+        "strangers_matched": default["open_set_false_match_held_out_threshold"],
+    }
+
+
 def descriptors() -> dict[str, Any]:
     settings = EngineSettings()
+    gate_only = FaceEngine(settings.model_copy(update={"attributes": False}))
     candidates = describers()
     people = [person for person, _ in photos()]
+    paths = [path for _, path in photos()]
     vectors: dict[str, list[Vector | None]] = {name: [] for name in candidates}
+    qualified: list[bool] = []
     seconds = dict.fromkeys(candidates, 0.0)
     for _, path in photos():
-        pixels = decode(path.read_bytes()).pixels
+        decoded = decode(path.read_bytes())
+        pixels = decoded.pixels
         faces = detect_faces(pixels, settings)
         if not faces:
+            qualified.append(False)
             for name in candidates:
                 vectors[name].append(None)
             continue
+        qualified.append(gate_only.describe(decoded, limit=1)[0].analysis.qualified)
         points = five_points(shape_to_array(find_shape(pixels, faces[0])))
         for name, describe in candidates.items():
             started = time.perf_counter()
@@ -159,6 +200,7 @@ def descriptors() -> dict[str, Any]:
             "person_folds": person_folds(metric, people, found)["at_far"],
             "rank1": round(rank1(people, found), 4),
             "ms_per_face": round(1000 * seconds[name] / max(described, 1), 1),
+            "search": search(people, paths, found, qualified),
         }
     return {"photos": len(people), "faces": described, "descriptors": report}
 

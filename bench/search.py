@@ -90,8 +90,12 @@ def described_photos() -> list[Photo]:
     return found
 
 
-def identification(photos: list[Photo], library: Library) -> dict[str, Any]:
-    mapping = score_mapping(DESCRIPTOR)
+def identification(
+    photos: list[Photo], library: Library, descriptor: str = DESCRIPTOR
+) -> dict[str, Any]:
+    """Part 1 of the module docstring, for faces described by `descriptor` (named so in the
+    library). Other descriptors than SFace are judged with the held-out cuts only (both
+    columns): compare's shipped cuts are SFace's."""
     people = sorted({person for person, *_ in photos})
     counts = dict.fromkeys(
         (
@@ -114,10 +118,11 @@ def identification(photos: list[Photo], library: Library) -> dict[str, Any]:
     for fold in range(FOLDS):
         strangers = set(people[fold::FOLDS])
         account = f"fold-{fold}-{uuid.uuid4().hex[:6]}"
-        probes = _enrol_fold(photos, strangers, library, account)
-        enrolled = library.person_descriptors(account, set(people) - strangers, DESCRIPTOR)
-        group_faces = library.group_faces(account, "all", DESCRIPTOR)
+        probes = _enrol_fold(photos, strangers, library, account, descriptor)
+        enrolled = library.person_descriptors(account, set(people) - strangers, descriptor)
+        group_faces = library.group_faces(account, "all", descriptor)
         held_out = _held_out_mapping(photos, strangers)
+        mapping = score_mapping(DESCRIPTOR) if descriptor == DESCRIPTOR else held_out
         limit = {far: match_distance(mapping, float(far), group_faces) for far in FARS}
         limit_held_out = {far: match_distance(held_out, float(far), group_faces) for far in FARS}
         for person, _, vector, qualified in probes:
@@ -127,7 +132,7 @@ def identification(photos: list[Photo], library: Library) -> dict[str, Any]:
             if vector is None:
                 continue
             (best,) = library.index.nearest(
-                account, "all", DESCRIPTOR, vector[None, :], TOP_PERSONS
+                account, "all", descriptor, vector[None, :], TOP_PERSONS
             )
             top_distance = distance(best[0]) if best else math.inf
             if stranger:
@@ -185,10 +190,11 @@ def _held_out_mapping(photos: list[Photo], strangers: set[str]) -> ScoreMapping:
     """Compare's per-pair cuts derived from the enrolled people's impostor pairs only (the
     shipped ones were calibrated on photos that include the strangers')."""
     enrolled = [(p, v) for p, _, v, _ in photos if p not in strangers and v is not None]
+    # Cosine, as the library compares every descriptor (stored as unit vectors).
     distances, same = pair_distances(
         [vector.astype(np.float64) for _, vector in enrolled],
         [person for person, _ in enrolled],
-        DESCRIPTOR,
+        "sface",
     )
     impostor = np.sort(distances[~same])
     cuts = {far: far_cut(impostor, far) for far in FALSE_ACCEPT_RATES}
@@ -196,7 +202,7 @@ def _held_out_mapping(photos: list[Photo], strangers: set[str]) -> ScoreMapping:
 
 
 def _enrol_fold(
-    photos: list[Photo], strangers: set[str], library: Library, account: str
+    photos: list[Photo], strangers: set[str], library: Library, account: str, descriptor: str
 ) -> list[Photo]:
     """Enrol each non-stranger's first gate-passing photos; every other photo is a probe."""
     probes = []
@@ -216,7 +222,7 @@ def _enrol_fold(
             etag=None,
             box={"x": 0, "y": 0, "w": 0, "h": 0},
             descriptor=vector,
-            descriptor_name=DESCRIPTOR,
+            descriptor_name=descriptor,
         )
         enrolled[person] = taken + 1
     # People with no photo to enrol cannot be identified; their photos are not probes.

@@ -9,9 +9,10 @@ normalisation are read from the package's `manifest.json`, so they follow the mo
 - gender: `rate` is the network's probability of the reported class;
 - age: the network's expected age under its 81-class distribution (classes are years
   0-80), or with `age_model` "dlib+faceres" the mean of that and faceres-deep's expected age
-  (`pipeline.vision.faceres`) on a log(1 + age) scale, where both networks' errors are
-  about as large at every age. That age is mapped to years by a monotone calibration fitted
-  on labelled faces for each model (`data/age*.json`, `python -m calibrate.age`): `value`.
+  (`pipeline.vision.faceres`) on a log(1 + age) scale, the scale the calibration weighs
+  errors on (a year counts more at 5 than at 70). That age is mapped to years by a
+  monotone calibration fitted on labelled faces for each model (`data/age*.json`,
+  `python -m calibrate.age`): `value`.
   `sd` (IMM's `AgeSD`) is the calibrated spread at that age, such that value ± sd holds the
   true age about 68% of the time, and `rate` the probability of the true age being within
   `AGE_TOLERANCE` years of `value` for a normal error of that spread.

@@ -7,8 +7,9 @@ IMDB-Wiki faces, not on UTKFace, whose chips fill `ages/`), as the npm package
 once to ONNX (deploy/fetch_human_models.py) into the environment; only onnxruntime runs it.
 
 Input: a 224 x 224 chip, channels last, prepared as its training script prepared faces
-(Keras's ImageNet `preprocess_input`: BGR order, ImageNet channel means subtracted). Fed RGB
-0-255 as the npm package's own code feeds it, its ages are off by years more. The chip is
+(Keras's ImageNet `preprocess_input`: BGR order, ImageNet channel means subtracted), not as
+the npm package's own code feeds it (RGB 0-255), which puts its ages further off
+(tests/vision/test_age_gender.py tells the two apart). The chip is
 aligned on five points to the ArcFace template shrunk to 0.8 about the centre: the network
 was trained on detector boxes with a margin, looser than ArcFace's crop. Outputs: a 100-class
 age distribution (years 0-99), the probability of male, and a 1024-d descriptor.

@@ -36,7 +36,6 @@ from typing import Any
 
 import cv2
 import numpy as np
-import onnxruntime
 from numpy.typing import NDArray
 
 from bench.search import Photo, identification
@@ -52,7 +51,7 @@ from pipeline.vision.detection import FaceBox, detect_faces
 from pipeline.vision.embedding import face_embedding
 from pipeline.vision.engine import FaceEngine
 from pipeline.vision.landmarks import find_shape, shape_to_array
-from pipeline.vision.model_wheel import converted_model
+from pipeline.vision.model_wheel import converted_model, converted_session
 from pipeline.vision.sface import sface_embedding
 
 FUSION_WEIGHT = 0.8
@@ -65,18 +64,12 @@ def _unit(vector: NDArray[Any]) -> Vector:
     return flat / np.linalg.norm(flat)
 
 
-def _session(name: str) -> onnxruntime.InferenceSession:
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.log_severity_level = 3
-    return onnxruntime.InferenceSession(
-        str(converted_model(f"{name}.onnx")), options, providers=["CPUExecutionProvider"]
-    )
-
-
 def describers() -> dict[str, Callable[[RGBImage, FaceBox, Vector], Vector]]:
     """Each candidate: (pixels, the face's box, its five points) -> a unit descriptor."""
-    networks = {name: _session(name) for name in ("faceres", "faceres-deep", "mobilefacenet")}
+    networks = {
+        name: converted_session(converted_model(f"{name}.onnx"), name, "run `make setup`")
+        for name in ("faceres", "faceres-deep", "mobilefacenet")
+    }
 
     def reader(name: str) -> Callable[[RGBImage, FaceBox, Vector], Vector]:
         session = networks[name]

@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import cv2
 import numpy as np
-import onnxruntime
 from numpy.typing import NDArray
 from sklearn.metrics import roc_auc_score
 
@@ -37,9 +35,9 @@ from pipeline.imaging import DecodedImage, RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision.detection import FaceBox
 from pipeline.vision.engine import FaceEngine
+from pipeline.vision.model_wheel import converted_model, converted_session
 
 ENGINE = FaceEngine(EngineSettings(attributes=False))
-NETWORKS = Path(sys.prefix) / "share" / "facepipe"
 # @vladmandic/human enlarges its detector's box by this factor before its face models.
 HUMAN_BOX_SCALE = 1.4
 
@@ -93,9 +91,7 @@ def _human_crop(pixels: RGBImage, box: FaceBox, side: int) -> NDArray[np.float32
 
 def npm_networks(root: Path) -> dict[str, Any]:
     sessions = {
-        name: onnxruntime.InferenceSession(
-            str(NETWORKS / f"{name}.onnx"), providers=["CPUExecutionProvider"]
-        )
+        name: converted_session(converted_model(f"{name}.onnx"), name, "run `make setup`")
         for name in ("antispoof", "liveness")
     }
     scores: dict[str, list[float]] = {name: [] for name in sessions}

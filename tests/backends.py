@@ -92,6 +92,24 @@ def pgvector_database(
         server.cleanup()
 
 
+# The databases the face library is tested on: SQLite, the machine's PostgreSQL (exact
+# search when it lacks pgvector) and a private PostgreSQL 16 with pgvector.
+LIBRARY_DATABASES = ("sqlite", "postgresql", "pgvector")
+
+
+@contextmanager
+def library_database(kind: str, directory: Path) -> Iterator[str]:
+    """The URL of a fresh database of one of LIBRARY_DATABASES, files in `directory`."""
+    if kind == "sqlite":
+        yield f"sqlite:///{directory / 'store.db'}"
+    elif kind == "postgresql":
+        with postgres_database() as url:
+            yield url
+    else:
+        with pgvector_database(directory / "pg") as url:
+            yield url
+
+
 @dataclass
 class Worker:
     """A Celery worker process (prefork) started with `celery worker`."""

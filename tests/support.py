@@ -12,7 +12,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -102,18 +102,29 @@ def example_photos(folder: Path) -> Path:
     return folder
 
 
-def facepipe_in(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`facepipe ARGS` run in `folder` as a new user would: no FACEPIPE_* settings, so the
-    store, broker and outputs are the embedded defaults inside `folder`."""
+FACEPIPE = (sys.executable, "-m", "pipeline.cli")
+
+
+def user_environment(settings: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without FACEPIPE_* settings (but the fixtures' folder),
+    plus `settings`: what a new user's shell holds."""
     environment = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith("FACEPIPE_") or key == "FACEPIPE_FIXTURES"
     }
+    return environment | dict(settings or {})
+
+
+def facepipe_in(
+    folder: Path, *args: str, settings: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`facepipe ARGS` run in `folder` as a new user would: no FACEPIPE_* settings but
+    `settings`, so the store, broker and outputs are the embedded defaults inside `folder`."""
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
+        [*FACEPIPE, *args],
         cwd=folder,
-        env=environment,
+        env=user_environment(settings),
         capture_output=True,
         text=True,
         timeout=240,

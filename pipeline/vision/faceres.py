@@ -25,11 +25,10 @@ import numpy as np
 import onnxruntime
 from numpy.typing import NDArray
 
-from pipeline.errors import MissingModelError
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision.alignment import arcface_chip
-from pipeline.vision.model_wheel import converted_model
+from pipeline.vision.model_wheel import converted_model, converted_session
 
 MODEL_FILE: Final = "faceres-deep.onnx"
 CHIP_SIDE: Final = 224
@@ -44,20 +43,11 @@ DESCRIPTOR_OUTPUT: Final = "global_pooling/Mean"
 def load() -> onnxruntime.InferenceSession:
     """The faceres-deep session, created once per process (onnxruntime sessions are
     thread-safe)."""
-    path = converted_model(MODEL_FILE)
-    try:
-        model = path.read_bytes()
-    except OSError as error:
-        raise MissingModelError(
-            f"cannot read the faceres-deep model {path} ({error.strerror}): run `make setup`, or "
-            "set FACEPIPE_ENGINE_AGE_MODEL=dlib"
-        ) from error
-    options = onnxruntime.SessionOptions()
-    # One thread per session: workers scale by process.
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    return converted_session(
+        converted_model(MODEL_FILE),
+        "faceres-deep",
+        "run `make setup`, or set FACEPIPE_ENGINE_AGE_MODEL=dlib",
+    )
 
 
 def face_chip(pixels: RGBImage, points: NDArray[np.float64]) -> RGBImage:

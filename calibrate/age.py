@@ -33,16 +33,12 @@ from sklearn.model_selection import KFold
 from calibrate import SHIPPED
 from calibrate.fixtures import fixtures_dir, largest_shape, load, pad_crop
 from pipeline.settings import AgeModel, EngineSettings
-from pipeline.vision import faceres
 from pipeline.vision.age_gender import (
     AGE_CALIBRATION_FILES,
     AgeCalibration,
     estimate_gender,
-    fused_age,
-    network_age,
+    model_age,
 )
-from pipeline.vision.alignment import five_points
-from pipeline.vision.landmarks import shape_to_array
 
 FOLDS = 5
 # Bands of calibrated age the spread is measured in (years; the last is open).
@@ -75,10 +71,9 @@ def labelled_faces(root: Path) -> tuple[Labelled, int]:
         if shape is None:
             continue
         files.append(name)
-        # model_age, with both networks run once.
-        dlib_ages.append(network_age(pixels, shape)[0])
-        points = five_points(shape_to_array(shape))
-        fused_ages.append(fused_age(dlib_ages[-1], faceres.expected_age(pixels, points)))
+        # The readings calibrated, as the engine takes them.
+        dlib_ages.append(model_age(pixels, shape, "dlib"))
+        fused_ages.append(model_age(pixels, shape, "dlib+faceres"))
         ages.append(float(label["age"]))
         male.append(label["gender"] == "Male")
         gender = estimate_gender(pixels, shape)

@@ -50,7 +50,7 @@ class EngineSettings(BaseSettings):
     detect_max_side: int = Field(default=640, ge=160)
     # YuNet's small-face pass runs on a copy enlarged up to 2x and at most this long: 1.5x
     # for a 4,000 px photo, where it finds 97-98% of 48 px faces against 88-90% on the photo
-    # as decoded. It bounds the pass's cost (about 1.3 s for a 12 Mpx photo,
+    # as decoded. It bounds the pass's cost (about 1 s for a 12 Mpx photo,
     # `python -m bench.detection`, key `small_faces`); tiles keep its memory bounded.
     retry_max_side: int = Field(default=6144, ge=160)
     # The small-face pass runs when the first passes find nothing, and also beside the faces
@@ -77,9 +77,9 @@ class EngineSettings(BaseSettings):
     # (`python -m bench.engine`), so it is for those who need these two fields.
     head_attributes: bool = False
     # Which networks estimate age, with `attributes` on. "dlib+faceres" averages the
-    # dlib-models network with HSE's faceres (converted at `make setup`): 0.5 years closer
-    # on adults, but it costs about 10 ms more per face (docs/accuracy.md, python -m
-    # bench.age), so the default keeps the cheap one.
+    # dlib-models network with HSE's faceres-deep (converted at `make setup`): about a year
+    # closer (MAE 4.9 against 5.9), but about 13 ms more per face (docs/accuracy.md,
+    # python -m bench.age), so the default keeps the cheap one.
     age_model: AgeModel = "dlib"
     # Where liveness is judged (`liveness` jobs and requests), a face that is not `Live`
     # also fails the quality gate, with the reason "liveness". Off by default: liveness is

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
 
 from pipeline.errors import LibraryLimitError
 from pipeline.library.index import VectorIndex
 from pipeline.library.rows import LibraryRows, in_group, no_person
-from pipeline.library.templates import DESCRIPTOR_DTYPE, PersonDescriptors, runs, template, unpack
+from pipeline.library.templates import PersonDescriptors, pack, runs, template, unpack
 from pipeline.settings import LibrarySettings
 from pipeline.store.schema import faces
 
@@ -46,11 +45,6 @@ class FaceUnder:
     face: StoredFace
     etag: str | None
     descriptor_name: str
-
-
-def _unit(descriptor: NDArray[Any]) -> NDArray[np.float64]:
-    vector = np.asarray(descriptor, dtype=np.float64)
-    return vector / np.linalg.norm(vector)
 
 
 class Faces(LibraryRows):
@@ -94,7 +88,6 @@ class Faces(LibraryRows):
                     f"person {person_id!r} has {count} faces; a person has at most {limit}"
                 )
             face_id = str(secrets.randbits(FACE_ID_BITS))
-            unit = _unit(descriptor)
             connection.execute(
                 insert(faces).values(
                     face_id=face_id,
@@ -103,7 +96,7 @@ class Faces(LibraryRows):
                     source_uri=source_uri,
                     etag=etag,
                     box=json.dumps(box),
-                    descriptor=unit.astype(DESCRIPTOR_DTYPE).tobytes(),
+                    descriptor=pack(descriptor),
                     descriptor_name=descriptor_name,
                     created_at=datetime.now(UTC),
                 )
@@ -201,7 +194,7 @@ class Faces(LibraryRows):
                     faces.c.descriptor_name == stored.descriptor_name,
                 )
                 .values(
-                    descriptor=_unit(descriptor).astype(DESCRIPTOR_DTYPE).tobytes(),
+                    descriptor=pack(descriptor),
                     descriptor_name=descriptor_name,
                 )
             ).rowcount

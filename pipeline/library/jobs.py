@@ -24,7 +24,8 @@ from pipeline.library.index import Hit
 from pipeline.library.matching import TOP_PERSONS, match_distance, matches, score
 from pipeline.settings import Settings
 from pipeline.sources import ImageRef
-from pipeline.vision.engine import DescribedFace, FaceEngine
+from pipeline.vision.detection import FaceBox
+from pipeline.vision.engine import FaceEngine
 from pipeline.vision.similarity import score_mapping
 
 if TYPE_CHECKING:
@@ -61,8 +62,8 @@ def enroll(
     gate's reasons, so a library never holds a face a search could not trust.
     """
     account, person = param(params, ACCOUNT), param(params, PERSON)
-    decoded = _decoded(image, settings)
-    faces = FaceEngine(settings.engine).describe(decoded, limit=1)
+    photo = decoded(image, settings)
+    faces = FaceEngine(settings.engine).describe(photo, limit=1)
     if not faces:
         raise NoFaceError("no face detected in the image")
     face = faces[0]
@@ -70,7 +71,7 @@ def enroll(
         raise FaceNotQualifiedError(
             "the face fails the quality gate: " + ", ".join(face.analysis.reasons)
         )
-    box = _location(face, decoded)
+    box = source_box(face.analysis.box, photo)
     if GROUP in params:
         # Enrolment from a bucket prefix: the folder names the person, who may be new.
         library.ensure_person(account, person, [params[GROUP]])
@@ -107,8 +108,8 @@ def search(
 ) -> Outcome:
     """Up to `max_query_faces` faces of `image`, each with the group's persons it matches."""
     account, group = param(params, ACCOUNT), param(params, GROUP)
-    decoded = _decoded(image, settings)
-    faces = FaceEngine(settings.engine).describe(decoded, settings.library.max_query_faces)
+    photo = decoded(image, settings)
+    faces = FaceEngine(settings.engine).describe(photo, settings.library.max_query_faces)
     descriptor = settings.engine.descriptor
     queries = np.array([face.embedding for face in faces], dtype=np.float32)
     found: list[list[Hit]] = (
@@ -127,7 +128,7 @@ def search(
         )
         per_face.append(
             {
-                **_location(face, decoded),
+                **source_box(face.analysis.box, photo),
                 "qualified": face.analysis.qualified,
                 "faces": [
                     {"id": p.person_id, "name": p.name, "rate": p.similarity, "faceId": p.face_id}
@@ -168,12 +169,14 @@ def failure(
     return {**base, "dataId": ref.data_id, "extras": {"groupId": params.get(GROUP)}, "results": []}
 
 
-def _decoded(image: bytes, settings: Settings) -> DecodedImage:
+def decoded(image: bytes, settings: Settings) -> DecodedImage:
+    """The photo as the library's jobs read it (reduced past `decode_max_side`)."""
     return decode(image, settings.limits, max_side=settings.engine.decode_max_side)
 
 
-def _location(face: DescribedFace, image: DecodedImage) -> dict[str, int]:
-    box = face.analysis.box
+def source_box(box: FaceBox, image: DecodedImage) -> dict[str, int]:
+    """A box found in `image`, in the source photo's pixels: the `location` the library
+    stores and answers."""
     return {
         "x": round(box.x * image.scale),
         "y": round(box.y * image.scale),

@@ -25,12 +25,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from pipeline.errors import FacepipeError, NoFaceError
-from pipeline.imaging import decode
 from pipeline.library.faces import FaceUnder
+from pipeline.library.jobs import decoded, source_box
 from pipeline.library.store import Library
 from pipeline.settings import Settings
 from pipeline.sources import ImageRef, Sources
-from pipeline.vision.detection import FaceBox, detect_faces
+from pipeline.vision.detection import detect_faces
 from pipeline.vision.embedding import face_embedding
 
 # Faces read from the store per page.
@@ -57,30 +57,27 @@ class ReindexSummary:
     failed: dict[str, int] = field(default_factory=dict)
 
 
-def overlap(box: FaceBox, stored: dict[str, int]) -> float:
-    """Intersection over union of a found box and a stored one."""
-    width = min(box.x + box.w, stored["x"] + stored["w"]) - max(box.x, stored["x"])
-    height = min(box.y + box.h, stored["y"] + stored["h"]) - max(box.y, stored["y"])
+def overlap(a: dict[str, int], b: dict[str, int]) -> float:
+    """Intersection over union of two boxes ({"x", "y", "w", "h"})."""
+    width = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+    height = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
     if width <= 0 or height <= 0:
         return 0.0
     inter = width * height
-    return inter / (box.w * box.h + stored["w"] * stored["h"] - inter)
+    return inter / (a["w"] * a["h"] + b["w"] * b["h"] - inter)
 
 
 def reembed(data: bytes, stored_box: dict[str, int], settings: Settings) -> NDArray[np.float64]:
-    """The configured descriptor of the face found at `stored_box` (source pixels) in the
-    photo; `NoFaceError` when no face found there overlaps it enough."""
-    image = decode(data, settings.limits, max_side=settings.engine.decode_max_side)
+    """The configured descriptor of the face found at `stored_box` in the photo, read and
+    located as enrolment read it; `NoFaceError` when no face overlaps the box enough."""
+    photo = decoded(data, settings)
     best, best_overlap = None, MIN_OVERLAP
-    for box in detect_faces(image.pixels, settings.engine):
-        # Boxes of a reduced decode, mapped to the source's pixels as enrolment stored them.
-        scale = image.scale
-        found = FaceBox(box.x * scale, box.y * scale, box.w * scale, box.h * scale, box.score)
-        if (score := overlap(found, stored_box)) >= best_overlap:
+    for box in detect_faces(photo.pixels, settings.engine):
+        if (score := overlap(source_box(box, photo), stored_box)) >= best_overlap:
             best, best_overlap = box, score
     if best is None:
         raise NoFaceError("no face found at the stored face's box")
-    return face_embedding(image.pixels, best, settings.engine)
+    return face_embedding(photo.pixels, best, settings.engine)
 
 
 def _pages(library: Library, descriptor: str, account: str | None) -> Iterator[list[FaceUnder]]:

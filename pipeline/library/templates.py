@@ -24,6 +24,12 @@ DESCRIPTOR_DTYPE = np.dtype("<f4")
 _TINY = 1e-12
 
 
+def pack(descriptor: NDArray[Any]) -> bytes:
+    """A descriptor as it is stored: scaled to unit length, little-endian float32."""
+    vector = np.asarray(descriptor, dtype=np.float64)
+    return (vector / np.linalg.norm(vector)).astype(DESCRIPTOR_DTYPE).tobytes()
+
+
 def unpack(blobs: Sequence[bytes]) -> NDArray[np.float32]:
     """Stored descriptors (all of one name, so of one length) as the rows of a matrix."""
     joined = np.frombuffer(b"".join(blobs), dtype=DESCRIPTOR_DTYPE)
